@@ -1,0 +1,5 @@
+"""``python -m mockhm``."""
+
+from mockhm.cli import entry
+
+entry()

@@ -1,0 +1,233 @@
+"""Body builders: ``HOOK_MESSAGE`` documents for API, STATE and RETRY (reference §3).
+
+Each builder returns a :class:`~mockhm._message.HookEvent`: the body exactly as oned
+concatenates it, and every key ``one_hm`` publishes it under, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final, Union
+
+from mockhm._calls import MASKED_POSITIONS, check_call
+from mockhm._documents import HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm._keys import RETRY_KEY, api_key, state_keys
+from mockhm._message import HookEvent, b64encode
+from mockhm._profiles import Profile, get_profile
+from mockhm._states import printed_state
+from mockhm._xml import el
+
+#: A value of an XML-RPC parameter; lists and dicts (arrays, structs) print as "" (§3.2.1).
+ApiValue = Union[str, int, float, bool, Sequence[object], Mapping[str, object]]
+
+#: Error codes of failure_response (§3.2.2); RPC_API was XML_RPC_API before 7.2.
+ERROR_CODES: Final[dict[str, int]] = {
+    "SUCCESS": 0,
+    "AUTHENTICATION": 256,
+    "AUTHORIZATION": 512,
+    "NO_EXISTS": 1024,
+    "ACTION": 2048,
+    "XML_RPC_API": 4096,
+    "RPC_API": 4096,
+    "INTERNAL": 8192,
+    "ALLOCATE": 16384,
+    "LOCKED": 32768,
+    "REPLICATION": 65536,
+}
+
+Document = Union[VmDocument, HostDocument, ImageDocument, VnetDocument]
+
+
+def format_double(value: float) -> str:
+    """C++ default stream format: 6 significant digits, ``%g`` style (§3.2.1)."""
+    text = f"{value:.6g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        sign, digits = exp[0], exp[1:].lstrip("0")
+        text = f"{mantissa}e{sign}{digits.rjust(2, '0')}"
+    return text
+
+
+def render_value(value: ApiValue, *, grpc: bool = False) -> str:
+    """An IN or OUT value as oned prints it: raw, never escaped (§3.2.1)."""
+    if isinstance(value, bool):
+        return ("true" if value else "false") if grpc else ("1" if value else "0")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format_double(value)
+    if isinstance(value, str):
+        return value
+    if grpc and isinstance(value, Sequence) and all(isinstance(v, int) for v in value):
+        return ",".join(str(v) for v in value)
+    return ""
+
+
+def _parameter(position: int, kind: str, value: str) -> str:
+    return "<PARAMETER>" + el("POSITION", position) + el("TYPE", kind) + el("VALUE", value) + "</PARAMETER>"
+
+
+def api_event(
+    call: str,
+    params: Sequence[ApiValue] = (),
+    *,
+    success: bool = True,
+    result: ApiValue | None = None,
+    error: str | None = None,
+    error_code: int | str = "NO_EXISTS",
+    resp_id: int = -1,
+    extra: str = "",
+    profile: Profile | str | None = None,
+    grpc: bool = False,
+) -> HookEvent:
+    """An API event for ``call`` (§3.2).
+
+    Args:
+        call: the method name, e.g. ``"one.vm.action"``; must publish in ``profile``.
+        params: the IN arguments after the session (positions 2…); the session is
+            always ``****``, and oned's masked positions (passwords) are masked too.
+        success: RESULT 1 (OUT ``true``, ``result``, ``0``) or 0 (OUT ``false``,
+            ``error``, code, ``resp_id``).
+        result: the success return value (an id, a string, a bool).
+        error: the failure message, e.g. ``"[one.vm.action] Error getting virtual machine [99]."``
+            (CDATA up to 7.0, raw from 7.2, §3.2.2).
+        error_code: a code name of :data:`ERROR_CODES` or a number.
+        resp_id: failure OUT position 4, the object involved (-1 if none).
+        extra: the EXTRA content: an object's XML on allocate/delete (§3.2.3).
+        profile: release profile (default 7.4).
+        grpc: the call came through the gRPC server (7.2+): booleans print as true/false.
+    """
+    prof = get_profile(profile)
+    check_call(call, prof)
+    if grpc and not prof.grpc:
+        raise ValueError(f"grpc=True needs a profile with the gRPC server (7.2+), not {prof.name}")
+    masked = MASKED_POSITIONS.get(call, frozenset())
+    parts = [_parameter(1, "IN", "****")]
+    for position, value in enumerate(params, start=2):
+        text = "****" if position in masked else render_value(value, grpc=grpc)
+        parts.append(_parameter(position, "IN", text))
+    if success:
+        ret = render_value(result if result is not None else resp_id if resp_id >= 0 else 0)
+        if isinstance(result, str) and prof.out_string_cdata:
+            ret = f"<![CDATA[{ret}]]>"
+        outs = [("true"), ret, "0"]
+    else:
+        code = ERROR_CODES[error_code] if isinstance(error_code, str) else error_code
+        message = error if error is not None else f"[{call}] Error."
+        if prof.error_cdata:
+            message = f"<![CDATA[{message}]]>"
+        outs = ["false", message, str(code), str(resp_id)]
+    parts.extend(_parameter(i, "OUT", v) for i, v in enumerate(outs, start=1))
+    body = (
+        "<HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE>" + el("CALL", call)
+        + "<CALL_INFO>" + el("RESULT", 1 if success else 0)
+        + "<PARAMETERS>" + "".join(parts) + "</PARAMETERS>"
+        + el("EXTRA", extra) + "</CALL_INFO></HOOK_MESSAGE>"
+    )  # fmt: skip
+    return HookEvent("API", body.encode(), (api_key(call, success),), prof.name, resource=call)
+
+
+def vmmonitor_event(
+    vm_id: int, results: Mapping[str, str], *, profile: Profile | str | None = None
+) -> HookEvent:
+    """The ``one.internal.vmmonitor`` pseudo call of 7.2+ (§3.2.4): QEMU_GA_EXEC results."""
+    prof = get_profile(profile)
+    if not prof.internal_vmmonitor:
+        raise ValueError(f"one.internal.vmmonitor exists from 7.2, not in profile {prof.name}")
+    params = "".join(_parameter(i, "IN", f"{k}={v}") for i, (k, v) in enumerate(results.items(), start=1))
+    body = (
+        "<HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE><CALL>one.internal.vmmonitor</CALL>"
+        "<CALL_INFO><RESULT>1</RESULT><PARAMETERS>" + params + "</PARAMETERS>"
+        "<EXTRA>" + el("VM_ID", vm_id) + "</EXTRA></CALL_INFO></HOOK_MESSAGE>"
+    )
+    return HookEvent("API", body.encode(), (api_key("one.internal.vmmonitor", True),), prof.name)
+
+
+def document_state_event(document: Document, profile: Profile | str | None = None) -> HookEvent:
+    """The STATE event oned emits for ``document`` in its current state (§3.3).
+
+    The document's PREV_* fields must still hold the state being left: the message is
+    built before ``set_prev_state()``.
+    """
+    prof = get_profile(profile)
+    if isinstance(document, VmDocument):
+        obj, lcm = "VM", document.lcm_state
+    elif isinstance(document, HostDocument):
+        obj, lcm = "HOST", None
+    elif isinstance(document, ImageDocument):
+        obj, lcm = "IMAGE", None
+    else:
+        obj, lcm = "NET", None
+    if obj not in prof.state_objects:
+        allowed = ", ".join(sorted(prof.state_objects))
+        raise ValueError(f"profile {prof.name} emits no {obj} state events; it emits {allowed}")
+    if document.state not in prof.states(obj):
+        raise ValueError(
+            f"{obj} state {document.state!r} does not exist in profile {prof.name}; "
+            f"expected one of {', '.join(sorted(prof.states(obj)))}"
+        )
+    if lcm is not None and lcm not in prof.lcm_states:
+        raise ValueError(
+            f"LCM_STATE {lcm!r} does not exist in profile {prof.name}; "
+            f"expected one of {', '.join(sorted(prof.lcm_states))}"
+        )
+    state = printed_state(obj, document.state)
+    head = "<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE>" + el("HOOK_OBJECT", obj) + el("STATE", state)
+    service_id: str | None = None
+    if isinstance(document, VmDocument):
+        service_id = document.service_id if prof.service_key else None
+        remote = document.remote_host
+        head += (
+            el("LCM_STATE", lcm) + el("RESOURCE_ID", document.id)
+            + (el("SERVICE_ID", service_id) if service_id is not None else "")
+            + (el("REMOTE_HOST", remote) if remote is not None else "<REMOTE_HOST/>")
+        )  # fmt: skip
+    elif isinstance(document, HostDocument):
+        head += el("REMOTE_HOST", document.name) + el("RESOURCE_ID", document.id)
+    else:
+        head += el("RESOURCE_ID", document.id)
+    body = head + document.to_xml(prof) + "</HOOK_MESSAGE>"
+    keys = state_keys(obj, document.id, state, lcm, service_id=service_id, profile=prof)
+    return HookEvent("STATE", body.encode(), keys, prof.name, resource=f"{obj} {document.id}")
+
+
+def state_event(
+    obj: str,
+    resource_id: int,
+    state: str,
+    lcm_state: str | None = None,
+    *,
+    profile: Profile | str | None = None,
+    **fields: object,
+) -> HookEvent:
+    """A STATE event for a default, realistic object in ``state`` (§3.3).
+
+    ``state_event("VM", 42, "ACTIVE", "RUNNING")`` gives a deployed VM with a history
+    record; extra ``fields`` are set on the document (e.g. ``name="web-1"``,
+    ``prev_state="ACTIVE"``).  For evolving objects use :class:`mockhm.Cloud`.
+    """
+    from mockhm._defaults import default_document
+
+    document = default_document(obj, resource_id, state, lcm_state, **fields)
+    return document_state_event(document, profile)
+
+
+def retry_message(
+    hook_id: int,
+    arguments: str,
+    *,
+    remote_host: str | None = None,
+    profile: Profile | str | None = None,
+) -> HookEvent:
+    """A RETRY message (§3.4): key ``RETRY``, content ``base64(body) + " "``.
+
+    ``arguments`` is the ARGUMENTS text of the stored execution record; oned base64s
+    it once more into the body.
+    """
+    prof = get_profile(profile)
+    inner = b64encode(arguments.encode()).decode("ascii")
+    body = (
+        "<HOOK_MESSAGE>" + el("ARGUMENTS", inner) + el("HOOK_ID", hook_id)
+        + (el("REMOTE_HOST", remote_host) if remote_host else "") + "</HOOK_MESSAGE>"
+    )  # fmt: skip
+    return HookEvent("RETRY", body.encode(), (RETRY_KEY,), prof.name, resource=f"HOOK {hook_id}")

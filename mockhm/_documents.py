@@ -1,0 +1,295 @@
+"""The objects embedded in STATE bodies and API EXTRA: ``VM``, ``HOST``, ``IMAGE``, ``VNET``.
+
+Each is a mutable record that :mod:`mockhm._cloud` evolves and that renders itself
+with ``to_xml(profile)`` in oned's exact element order (reference §3.1, §3.3, §9.1).
+Shape differences between releases are asked of the :class:`~mockhm._profiles.Profile`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mockhm._profiles import Profile
+from mockhm._states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM_STATES
+from mockhm._xml import Template, cdata, el, opt, template
+
+#: Default owner/group permissions of a new object: OWNER_U, OWNER_M only.
+DEFAULT_PERMISSIONS = (1, 1, 0, 0, 0, 0, 0, 0, 0)
+_PERMISSION_TAGS = tuple(f"{who}_{what}" for who in ("OWNER", "GROUP", "OTHER") for what in "UMA")
+
+
+def _permissions(bits: tuple[int, ...]) -> str:
+    return "<PERMISSIONS>" + "".join(el(t, b) for t, b in zip(_PERMISSION_TAGS, bits)) + "</PERMISSIONS>"
+
+
+def _ids(tag: str, ids: list[int]) -> str:
+    return f"<{tag}>" + "".join(el("ID", i) for i in ids) + f"</{tag}>"
+
+
+@dataclass
+class Owner:
+    """UID, GID, UNAME, GNAME of an object."""
+
+    uid: int = 0
+    gid: int = 0
+    uname: str = "oneadmin"
+    gname: str = "oneadmin"
+
+    def to_xml(self) -> str:
+        return el("UID", self.uid) + el("GID", self.gid) + el("UNAME", self.uname) + el("GNAME", self.gname)
+
+
+@dataclass
+class History:
+    """One ``HISTORY`` record: a VM's stay on a host."""
+
+    oid: int
+    seq: int
+    hostname: str
+    hid: int
+    cid: int = 0
+    stime: int = 0
+    etime: int = 0
+    vm_mad: str = "kvm"
+    tm_mad: str = "ssh"
+    ds_id: int = 0
+    pstime: int = 0
+    petime: int = 0
+    rstime: int = 0
+    retime: int = 0
+    estime: int = 0
+    eetime: int = 0
+    action: int = 0
+    uid: int = -1
+    gid: int = -1
+    request_id: int = -1
+
+    def to_xml(self, profile: Profile) -> str:
+        plan = el("PLAN_ID", -1) + el("ACTION_ID", -1) if profile.history_plan else ""
+        return (
+            "<HISTORY>"
+            + el("OID", self.oid) + el("SEQ", self.seq) + el("HOSTNAME", self.hostname)
+            + el("HID", self.hid) + el("CID", self.cid) + el("STIME", self.stime)
+            + el("ETIME", self.etime) + cdata("VM_MAD", self.vm_mad) + cdata("TM_MAD", self.tm_mad)
+            + el("DS_ID", self.ds_id) + plan
+            + el("PSTIME", self.pstime) + el("PETIME", self.petime) + el("RSTIME", self.rstime)
+            + el("RETIME", self.retime) + el("ESTIME", self.estime) + el("EETIME", self.eetime)
+            + el("ACTION", self.action) + el("UID", self.uid) + el("GID", self.gid)
+            + el("REQUEST_ID", self.request_id)
+            + "</HISTORY>"
+        )  # fmt: skip
+
+
+@dataclass
+class VmDocument:
+    """A ``<VM>`` as ``VirtualMachine::to_xml_extended`` writes it (7.4 order, §9.1)."""
+
+    id: int
+    name: str
+    owner: Owner = field(default_factory=Owner)
+    permissions: tuple[int, ...] = DEFAULT_PERMISSIONS
+    last_poll: int = 0
+    state: str = "PENDING"
+    lcm_state: str = "LCM_INIT"
+    prev_state: str = "PENDING"
+    prev_lcm_state: str = "LCM_INIT"
+    resched: int = 0
+    stime: int = 0
+    etime: int = 0
+    deploy_id: str = ""
+    lock: int | None = None
+    monitoring: dict[str, str] = field(default_factory=dict)
+    template: dict[str, object] = field(default_factory=dict)
+    user_template: dict[str, object] = field(default_factory=dict)
+    history: list[History] = field(default_factory=list)
+
+    @property
+    def service_id(self) -> str | None:
+        """``USER_TEMPLATE/SERVICE_ID`` (set by OneFlow), written raw into SERVICE_ID (§3.3)."""
+        value = self.user_template.get("SERVICE_ID")
+        return value if isinstance(value, str) else None
+
+    @property
+    def remote_host(self) -> str | None:
+        """Host name of the last history record, or ``None`` if never deployed (§3.3)."""
+        return self.history[-1].hostname if self.history else None
+
+    def to_xml(self, profile: Profile, *, history: str = "all") -> str:
+        """Render; ``history="last"`` gives the one-record form of API EXTRA (§3.2.3)."""
+        records = self.history[-1:] if history == "last" else self.history
+        lock = (
+            "<LOCK>" + el("LOCKED", self.lock) + el("OWNER", 0) + el("TIME", self.stime)
+            + el("REQ_ID", -1) + "</LOCK>"
+            if self.lock is not None
+            else ""
+        )  # fmt: skip
+        hist = (
+            "<HISTORY_RECORDS>" + "".join(h.to_xml(profile) for h in records) + "</HISTORY_RECORDS>"
+            if records
+            else "<HISTORY_RECORDS/>"
+        )
+        return (
+            "<VM>" + el("ID", self.id) + self.owner.to_xml() + el("NAME", self.name)
+            + _permissions(self.permissions) + el("LAST_POLL", self.last_poll)
+            + el("STATE", VM_STATES[self.state]) + el("LCM_STATE", LCM_STATES[self.lcm_state])
+            + el("PREV_STATE", VM_STATES[self.prev_state])
+            + el("PREV_LCM_STATE", LCM_STATES[self.prev_lcm_state])
+            + el("RESCHED", self.resched) + el("STIME", self.stime) + el("ETIME", self.etime)
+            + el("DEPLOY_ID", self.deploy_id) + lock
+            + template("MONITORING", self.monitoring)
+            + ("<SCHED_ACTIONS></SCHED_ACTIONS>" if profile.vm_sched_actions else "")
+            + template("TEMPLATE", _as_template(self.template))
+            + template("USER_TEMPLATE", _as_template(self.user_template))
+            + hist
+            + ("<BACKUPS><BACKUP_CONFIG/><BACKUP_IDS></BACKUP_IDS></BACKUPS>" if profile.vm_backups else "")
+            + "</VM>"
+        )  # fmt: skip
+
+
+def _as_template(attrs: dict[str, object]) -> Template:
+    return attrs  # type: ignore[return-value]  # values are str, dict or list of dict by construction
+
+
+@dataclass
+class HostDocument:
+    """A ``<HOST>`` as ``Host::to_xml`` writes it."""
+
+    id: int
+    name: str
+    state: str = "INIT"
+    prev_state: str = "INIT"
+    im_mad: str = "kvm"
+    vm_mad: str = "kvm"
+    cluster_id: int = 0
+    cluster: str = "default"
+    total_mem: int = 0
+    total_cpu: int = 0
+    mem_usage: int = 0
+    cpu_usage: int = 0
+    disk: tuple[int, int, int] | None = None  # (free, max, used) MB, after the first monitor
+    vms: list[int] = field(default_factory=list)
+    template: dict[str, object] = field(default_factory=dict)
+    monitoring: dict[str, dict[str, str]] | None = None
+    monitor_time: int = 0
+
+    def to_xml(self, profile: Profile) -> str:
+        del profile  # the HOST shape is the same in every supported release
+        if self.disk is None:
+            datastores = "<DATASTORES></DATASTORES>"
+        else:
+            free, total, used = self.disk
+            datastores = (
+                "<DATASTORES>" + cdata("DISK_USAGE", 0) + cdata("FREE_DISK", free)
+                + cdata("MAX_DISK", total) + cdata("USED_DISK", used) + "</DATASTORES>"
+            )  # fmt: skip
+        share = (
+            "<HOST_SHARE>" + el("MEM_USAGE", self.mem_usage) + el("CPU_USAGE", self.cpu_usage)
+            + el("TOTAL_MEM", self.total_mem) + el("TOTAL_CPU", self.total_cpu)
+            + el("MAX_MEM", self.total_mem) + el("MAX_CPU", self.total_cpu)
+            + el("RUNNING_VMS", len(self.vms)) + el("VMS_THREAD", 1) + datastores
+            + "<PCI_DEVICES></PCI_DEVICES><NUMA_NODES></NUMA_NODES></HOST_SHARE>"
+        )  # fmt: skip
+        if self.monitoring is None:
+            monitoring = "<MONITORING/>"
+        else:
+            monitoring = (
+                "<MONITORING>" + el("TIMESTAMP", self.monitor_time) + el("ID", self.id)
+                + "".join(template(k, v) for k, v in self.monitoring.items()) + "</MONITORING>"
+            )  # fmt: skip
+        return (
+            "<HOST>" + el("ID", self.id) + el("NAME", self.name)
+            + el("STATE", HOST_STATES[self.state]) + el("PREV_STATE", HOST_STATES[self.prev_state])
+            + cdata("IM_MAD", self.im_mad) + cdata("VM_MAD", self.vm_mad)
+            + el("CLUSTER_ID", self.cluster_id) + el("CLUSTER", self.cluster) + share
+            + _ids("VMS", self.vms) + template("TEMPLATE", _as_template(self.template))
+            + monitoring + "</HOST>"
+        )  # fmt: skip
+
+
+@dataclass
+class ImageDocument:
+    """An ``<IMAGE>`` as ``Image::to_xml`` writes it."""
+
+    id: int
+    name: str
+    owner: Owner = field(default_factory=Owner)
+    permissions: tuple[int, ...] = DEFAULT_PERMISSIONS
+    type: int = 0
+    disk_type: int = 0
+    persistent: int = 0
+    regtime: int = 0
+    modtime: int = 0
+    source: str = ""
+    path: str = ""
+    format: str = "qcow2"
+    fs: str = ""
+    size: int = 256
+    state: str = "LOCKED"
+    prev_state: str = "INIT"
+    running_vms: list[int] = field(default_factory=list)
+    datastore_id: int = 1
+    datastore: str = "default"
+    template: dict[str, object] = field(default_factory=lambda: {"DEV_PREFIX": "vd"})
+
+    def to_xml(self, profile: Profile) -> str:
+        del profile
+        return (
+            "<IMAGE>" + el("ID", self.id) + self.owner.to_xml() + el("NAME", self.name)
+            + _permissions(self.permissions) + el("TYPE", self.type)
+            + el("DISK_TYPE", self.disk_type) + el("PERSISTENT", self.persistent)
+            + el("REGTIME", self.regtime) + el("MODTIME", self.modtime)
+            + cdata("SOURCE", self.source) + cdata("PATH", self.path)
+            + cdata("FORMAT", self.format) + cdata("FS", self.fs) + el("SIZE", self.size)
+            + el("STATE", IMAGE_STATES[self.state])
+            + el("PREV_STATE", IMAGE_STATES[self.prev_state])
+            + el("RUNNING_VMS", len(self.running_vms)) + el("CLONING_OPS", 0)
+            + el("CLONING_ID", -1) + el("TARGET_SNAPSHOT", -1)
+            + el("DATASTORE_ID", self.datastore_id) + el("DATASTORE", self.datastore)
+            + _ids("VMS", self.running_vms) + "<CLONES></CLONES><APP_CLONES></APP_CLONES>"
+            + template("TEMPLATE", _as_template(self.template))
+            + "<SNAPSHOTS>" + cdata("ALLOW_ORPHANS", "NO") + cdata("CURRENT_BASE", -1)
+            + cdata("NEXT_SNAPSHOT", 0) + "</SNAPSHOTS>"
+            + "<BACKUP_INCREMENTS></BACKUP_INCREMENTS><BACKUP_DISK_IDS></BACKUP_DISK_IDS>"
+            + "</IMAGE>"
+        )  # fmt: skip
+
+
+@dataclass
+class VnetDocument:
+    """A ``<VNET>`` as ``VirtualNetwork::to_xml`` writes it (raw AR templates, §3.3)."""
+
+    id: int
+    name: str
+    owner: Owner = field(default_factory=Owner)
+    permissions: tuple[int, ...] = DEFAULT_PERMISSIONS
+    clusters: list[int] = field(default_factory=lambda: [0])
+    bridge: str = ""
+    bridge_type: str = "linux"
+    state: str = "LOCK_CREATE"
+    prev_state: str = "INIT"
+    vn_mad: str = "bridge"
+    phydev: str = ""
+    vlan_id: str = ""
+    used_leases: int = 0
+    template: dict[str, object] = field(default_factory=dict)
+    address_ranges: list[dict[str, str]] = field(default_factory=list)
+
+    def to_xml(self, profile: Profile) -> str:
+        ars = "".join(template("AR", ar) for ar in self.address_ranges)
+        updates = (
+            "<UPDATED_VMS></UPDATED_VMS><OUTDATED_VMS></OUTDATED_VMS>"
+            "<UPDATING_VMS></UPDATING_VMS><ERROR_VMS></ERROR_VMS>"
+        )
+        return (
+            "<VNET>" + el("ID", self.id) + self.owner.to_xml() + el("NAME", self.name)
+            + _permissions(self.permissions) + _ids("CLUSTERS", self.clusters)
+            + cdata("BRIDGE", self.bridge) + cdata("BRIDGE_TYPE", self.bridge_type)
+            + cdata("STATE", NET_STATES[self.state]) + cdata("PREV_STATE", NET_STATES[self.prev_state])
+            + "<PARENT_NETWORK_ID/>" + ("<TEMPLATE_ID/>" if profile.vnet_template_id else "")
+            + opt("VN_MAD", self.vn_mad) + opt("PHYDEV", self.phydev) + opt("VLAN_ID", self.vlan_id)
+            + "<OUTER_VLAN_ID/>" + el("VLAN_ID_AUTOMATIC", 0) + el("OUTER_VLAN_ID_AUTOMATIC", 0)
+            + el("USED_LEASES", self.used_leases) + "<VROUTERS></VROUTERS>"
+            + (updates if profile.vnet_update_lists else "")
+            + template("TEMPLATE", _as_template(self.template))
+            + "<AR_POOL>" + ars + "</AR_POOL></VNET>"
+        )  # fmt: skip

@@ -1,0 +1,414 @@
+"""The mock Hook Manager: an XPUB socket for events (2101) and a REP socket for reports (2102).
+
+This is the I/O shell around the pure core.  Design notes:
+
+* XPUB instead of PUB, so subscriptions are seen (``wait_for_subscribers``); without
+  ``XPUB_NODROP`` it drops at the high-water mark exactly like one_hm's PUB ("faithful").
+* A background thread services both sockets.  The XPUB socket is shared with the callers
+  of :meth:`HookManager.publish`, so it is only touched under a lock; the thread waits on
+  its ``ZMQ_FD`` (an OS descriptor, safe to poll without the lock) and re-reads
+  ``ZMQ_EVENTS`` under the lock.  Senders drain pending subscriptions too, since a send can
+  consume the descriptor's edge.
+* Every socket has linger 0; :meth:`close` is bounded and idempotent.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import zmq
+
+from mockhm._errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
+from mockhm._message import HookEvent, WireMessage
+from mockhm._profiles import Profile, get_profile
+from mockhm._reports import ACK, HookReport, parse_report
+
+log = logging.getLogger("mockhm")
+
+DEFAULT_EVENTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2101"
+DEFAULT_REPORTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2102"
+
+Publishable = HookEvent | WireMessage | Sequence[bytes]
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """A snapshot of what a :class:`HookManager` did since it started or was reset."""
+
+    #: Messages handed to ZeroMQ (in faithful mode some may still be dropped at the HWM).
+    sent: int = 0
+    #: Bytes of all frames sent.
+    sent_bytes: int = 0
+    #: Messages sent per key (frame 1).
+    sent_per_key: dict[str, int] = field(default_factory=dict)
+    #: Messages refused at the high-water mark (lossless mode only) and therefore not sent.
+    refused: int = 0
+    #: Subscription notices seen (every subscriber's every filter), and unsubscriptions.
+    subscriptions_seen: int = 0
+    unsubscriptions_seen: int = 0
+    #: Filters active now, one entry per subscriber and filter.
+    subscriptions: tuple[str, ...] = ()
+    #: Reports received on the 2102 channel.
+    reports: int = 0
+
+
+class HookManager:
+    """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
+
+    Args:
+        events: endpoint of the PUB socket (default ``tcp://127.0.0.1:2101``); ``tcp://127.0.0.1:*``
+            picks a free port, see :attr:`events_endpoint`.  ipc:// and inproc:// work too.
+        reports: endpoint of the REP socket (default ``tcp://127.0.0.1:2102``), or ``None``.
+        profile: release profile of built events (default 7.4).
+        hwm: ``SNDHWM`` like one_hm's ``--hwm``; ``None`` keeps libzmq's default (1000).
+        lossless: ``XPUB_NODROP``: a send that would be dropped is refused and counted instead.
+        validate: check every built event against mockhm's schemas before sending it.
+        ack: the reply to a report (``b"ACK"``), or ``None`` never to answer (to test a
+            client's REQ timeout; the REP socket then stops after the first report).
+        journal: keep every sent message in :attr:`journal` (turn off for long load runs).
+        context: a ``zmq.Context`` to use (the global instance by default).
+    """
+
+    def __init__(
+        self,
+        events: str = DEFAULT_EVENTS_ENDPOINT,
+        reports: str | None = DEFAULT_REPORTS_ENDPOINT,
+        *,
+        profile: Profile | str | None = None,
+        hwm: int | None = None,
+        lossless: bool = False,
+        validate: bool = False,
+        ack: bytes | None = ACK,
+        journal: bool = True,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+    ) -> None:
+        self.profile = get_profile(profile)
+        self.lossless = lossless
+        self.validate = validate
+        self.ack = ack
+        self._journal_on = journal
+        self._ctx = context or zmq.Context.instance()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._closed = False
+        self._errors: list[BaseException] = []
+        self._reset_counters()
+        self._pub = self._ctx.socket(zmq.XPUB)
+        self._rep: zmq.Socket[bytes] | None = None
+        try:
+            self._pub.setsockopt(zmq.LINGER, 0)
+            self._pub.setsockopt(zmq.XPUB_VERBOSER, 1)
+            if hwm is not None:
+                self._pub.setsockopt(zmq.SNDHWM, hwm)
+            if lossless:
+                self._pub.setsockopt(zmq.XPUB_NODROP, 1)
+            self.events_endpoint = self._bind(self._pub, events, "events")
+            self.reports_endpoint: str | None = None
+            if reports is not None:
+                self._rep = self._ctx.socket(zmq.REP)
+                self._rep.setsockopt(zmq.LINGER, 0)
+                self.reports_endpoint = self._bind(self._rep, reports, "reports")
+        except BaseException:
+            self._pub.close(0)
+            if self._rep is not None:
+                self._rep.close(0)
+            raise
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
+        self._thread.start()
+        log.info(
+            "mock Hook Manager: events on %s, reports on %s", self.events_endpoint, self.reports_endpoint
+        )
+
+    @staticmethod
+    def _bind(sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
+        try:
+            sock.bind(endpoint)
+        except zmq.ZMQError as err:
+            hint = (
+                "; is another Hook Manager (one_hm or mockhm) running there?"
+                if err.errno == zmq.EADDRINUSE
+                else ""
+            )
+            raise BindError(
+                f"cannot bind the {role} socket to {endpoint}: {err.strerror} (errno {err.errno}){hint}",
+                endpoint,
+            ) from None
+        last = sock.getsockopt(zmq.LAST_ENDPOINT)
+        return last.decode() if isinstance(last, bytes) and last else endpoint
+
+    def _reset_counters(self) -> None:
+        self._sent = 0
+        self._sent_bytes = 0
+        self._per_key: collections.Counter[str] = collections.Counter()
+        self._refused = 0
+        self._subs_seen = 0
+        self._unsubs_seen = 0
+        self._active: collections.Counter[str] = (
+            collections.Counter() if not hasattr(self, "_active") else self._active
+        )
+        self.reports: list[HookReport] = []
+        #: Every message sent, in order (when ``journal`` is on): what assertions look at.
+        self.journal: list[tuple[bytes, ...]] = []
+
+    # -- context manager -------------------------------------------------------------------
+
+    def __enter__(self) -> HookManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the I/O thread and close both sockets (linger 0).  Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._cond.notify_all()
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+        self._thread.join(timeout)
+        if self._thread.is_alive():  # pragma: no cover - would be a bug in _serve
+            self._errors.append(RuntimeError(f"mockhm I/O thread did not stop within {timeout} s"))
+        self._pub.close(0)
+        if self._rep is not None:
+            self._rep.close(0)
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    @property
+    def closed(self) -> bool:
+        """``True`` once :meth:`close` was called."""
+        return self._closed
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def publish(self, *items: Publishable | Iterable[Publishable]) -> int:
+        """Send events or wire messages; return how many messages went out.
+
+        A :class:`HookEvent` goes out once per key, two frames each, never interleaved with
+        another sender's frames.  Lists (for example what :class:`mockhm.Cloud` returns)
+        are flattened.  In lossless mode refused messages are counted, not sent.
+        """
+        sent = 0
+        for item in items:
+            if isinstance(item, HookEvent):
+                if self.validate and item.label is None:
+                    from mockhm._schemas import validate_event
+
+                    validate_event(item)
+                for message in item.messages():
+                    sent += self.send_frames(message.frames)
+            elif isinstance(item, WireMessage):
+                sent += self.send_frames(item.frames)
+            elif isinstance(item, (list, tuple)) and item and all(isinstance(f, bytes) for f in item):
+                sent += self.send_frames(item)  # type: ignore[arg-type]
+            else:
+                sent += self.publish(*item)  # type: ignore[misc]
+        return sent
+
+    def send_frames(self, frames: Sequence[bytes]) -> int:
+        """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
+        flags = zmq.NOBLOCK if self.lossless else 0
+        with self._lock:
+            if self._closed:
+                raise PublisherClosedError("the mock Hook Manager is closed")
+            try:
+                self._pub.send_multipart(frames, flags=flags, copy=False)
+            except zmq.Again:
+                self._refused += 1
+                self._drain_subscriptions()
+                return 0
+            self._sent += 1
+            self._sent_bytes += sum(len(f) for f in frames)
+            key = frames[0].decode("ascii", "replace") if frames else ""
+            self._per_key[key] += 1
+            if self._journal_on:
+                self.journal.append(tuple(frames))
+            self._drain_subscriptions()
+        log.debug("sent %r (%d bytes)", key, sum(len(f) for f in frames))
+        return 1
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def _drain_subscriptions(self) -> None:
+        """Read every pending subscription notice.  Caller holds the lock."""
+        pub = self._pub
+        changed = False
+        while pub.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            try:
+                note = pub.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            if not note:
+                continue
+            prefix = note[1:].decode("ascii", "replace")
+            if note[0] == 1:
+                self._subs_seen += 1
+                self._active[prefix] += 1
+            elif note[0] == 0:
+                self._unsubs_seen += 1
+                self._active[prefix] -= 1
+                if self._active[prefix] <= 0:
+                    del self._active[prefix]
+            changed = True
+            log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
+        if changed:
+            self._cond.notify_all()
+
+    @property
+    def subscriptions(self) -> list[str]:
+        """Active filters, one entry per subscriber and filter (``""`` subscribes to all)."""
+        with self._lock:
+            return sorted(self._active.elements())
+
+    def _matching(self, prefix: str | None) -> int:
+        if prefix is None:
+            return sum(self._active.values())
+        return sum(n for sub, n in self._active.items() if prefix.startswith(sub))
+
+    def wait_for_subscribers(
+        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
+    ) -> list[str]:
+        """Block until ``count`` subscriptions that would receive ``prefix`` are active.
+
+        A subscription counts for ``prefix`` when a key starting with ``prefix`` would reach it
+        (``"EVENT"`` counts for ``"EVENT STATE VM/"``).  With no ``prefix`` every subscription
+        counts.  Driven by XPUB notices, never by sleeping.  Returns the active filters.
+
+        Raises:
+            SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._matching(prefix) < count:
+                if self._closed:
+                    raise PublisherClosedError("the mock Hook Manager is closed")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = sorted(self._active.elements())
+                    what = f"for keys starting {prefix!r}" if prefix is not None else ""
+                    raise SubscriberTimeoutError(
+                        f"{count} subscription(s) {what} expected on {self.events_endpoint} within "
+                        f"{timeout} s, saw {len(seen)}: {seen!r}; a subscriber must set its filter "
+                        "and connect before events are published".replace("  ", " "),
+                        endpoint=self.events_endpoint,
+                        expected=count,
+                        seen=seen,
+                    )
+                self._cond.wait(min(remaining, 0.5))
+            return sorted(self._active.elements())
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def wait_for_report(
+        self,
+        hook_id: int | None = None,
+        *,
+        rc: int | None = None,
+        where: Callable[[HookReport], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> HookReport:
+        """Block until a report for ``hook_id`` (and ``rc``, and ``where``) has arrived."""
+
+        def match(r: HookReport) -> bool:
+            return (
+                (hook_id is None or r.hook_id == hook_id)
+                and (rc is None or r.rc == rc)
+                and (where is None or where(r))
+            )
+
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for report in self.reports:
+                    if match(report):
+                        return report
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    seen = [(r.hook_id, r.rc) for r in self.reports]
+                    raise ReportTimeoutError(
+                        f"no report for hook {hook_id} with rc {rc} on {self.reports_endpoint} within "
+                        f"{timeout} s; reports seen as (hook_id, rc): {seen!r}"
+                    )
+                self._cond.wait(min(remaining, 0.5))
+
+    # -- statistics and errors -------------------------------------------------------------
+
+    def statistics(self) -> Statistics:
+        """A frozen snapshot of the counters."""
+        with self._lock:
+            return Statistics(
+                sent=self._sent,
+                sent_bytes=self._sent_bytes,
+                sent_per_key=dict(self._per_key),
+                refused=self._refused,
+                subscriptions_seen=self._subs_seen,
+                unsubscriptions_seen=self._unsubs_seen,
+                subscriptions=tuple(sorted(self._active.elements())),
+                reports=len(self.reports),
+            )
+
+    def reset(self) -> None:
+        """Forget counters and reports (subscriptions stay: they describe live peers)."""
+        with self._lock:
+            self._reset_counters()
+
+    def check(self) -> None:
+        """Raise the first error of the I/O thread, if any."""
+        if self._errors:
+            raise self._errors[0]
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Errors raised in the I/O thread."""
+        return list(self._errors)
+
+    # -- the I/O thread --------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        poller = zmq.Poller()
+        pub_fd = self._pub.getsockopt(zmq.FD)
+        poller.register(pub_fd, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        if self._rep is not None:
+            poller.register(self._rep, zmq.POLLIN)
+        try:
+            while not self._closed:
+                ready = dict(poller.poll(100))
+                if self._closed:
+                    break
+                with self._lock:
+                    if not self._closed:
+                        self._drain_subscriptions()
+                if self._rep is not None and ready.get(self._rep):
+                    self._serve_report(self._rep)
+        except Exception as err:  # pragma: no cover - reported through check()
+            if not self._closed:
+                log.exception("mockhm I/O thread failed")
+                self._errors.append(err)
+
+    def _serve_report(self, rep: zmq.Socket[bytes]) -> None:
+        try:
+            frames = rep.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        if self.ack is not None:
+            rep.send(self.ack)  # the driver acknowledges before it processes (§3.5)
+        report = parse_report(b" ".join(frames))
+        with self._cond:
+            self.reports.append(report)
+            self._cond.notify_all()
+        log.info(
+            "report: hook %s rc %s%s", report.hook_id, report.rc, f" ({report.error})" if report.error else ""
+        )

@@ -1,0 +1,113 @@
+"""Frame 1: the keys the Hook Manager publishes a body under (reference §2).
+
+Pure functions.  :func:`state_keys` and :func:`api_key` build keys exactly as
+``one_hm`` does, trailing spaces and ``//`` included; :func:`parse_key` takes any
+key apart again (for subscribers, captures and validation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from mockhm._errors import KeyFormatError
+from mockhm._profiles import Profile, get_profile
+
+RETRY_KEY: Final[str] = "RETRY"
+#: Key of a body whose HOOK_TYPE the driver does not know (§2.1; unreachable in practice).
+UNKNOWN_KEY: Final[str] = "EVENT "
+
+
+def api_key(call: str, success: bool) -> str:
+    """``EVENT API <call> <1|0>``, no trailing space."""
+    return f"EVENT API {call} {1 if success else 0}"
+
+
+def state_keys(
+    obj: str,
+    resource_id: int | str,
+    state: str,
+    lcm_state: str | None = None,
+    *,
+    service_id: int | str | None = None,
+    profile: Profile | str | None = None,
+) -> tuple[str, ...]:
+    """Every key of a STATE event, in the driver's publish order (§2.1).
+
+    ``state`` is the printed STATE string (may be empty, §4.5); ``lcm_state`` is read only
+    for VMs.  ``service_id`` adds ``EVENT SERVICE <id> `` where the profile has it.
+    """
+    prof = get_profile(profile)
+    lcm = (lcm_state or "") if obj == "VM" else ""
+    if prof.key_form == "docs":
+        return (f"EVENT STATE {obj}/{state}/{lcm}",)
+    keys = [f"EVENT {obj} {resource_id}/{state}/{lcm} ", f"EVENT STATE {obj}/{state}/{lcm}/{resource_id} "]
+    if service_id is not None and prof.service_key:
+        keys.append(f"EVENT SERVICE {service_id} ")
+    return tuple(keys)
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    """A key taken apart.  ``kind`` is ``API``, ``STATE``, ``SERVICE``, ``OBJECT`` or ``RETRY``.
+
+    ``OBJECT`` is the ``EVENT VM 5/ACTIVE/RUNNING `` form; ``STATE`` the
+    ``EVENT STATE VM/ACTIVE/RUNNING/5 `` form.
+    """
+
+    key: str
+    kind: str
+    call: str | None = None
+    success: bool | None = None
+    obj: str | None = None
+    state: str | None = None
+    lcm_state: str | None = None
+    resource_id: int | None = None
+    service_id: int | None = None
+    #: ``False`` for the documentation's pre-release form (no id, no trailing space).
+    exact: bool = True
+
+
+_API = re.compile(r"EVENT API (?P<call>\S+) (?P<result>[01])")
+_OBJECT = re.compile(r"EVENT (?P<obj>VM|HOST|IMAGE|NET) (?P<id>\d+)/(?P<state>[A-Z_]*)/(?P<lcm>[A-Z_]*) ")
+_STATE = re.compile(
+    r"EVENT STATE (?P<obj>VM|HOST|IMAGE|NET)/(?P<state>[A-Z_]*)/(?P<lcm>[A-Z_]*)/(?P<id>\d+) "
+)
+_STATE_DOCS = re.compile(r"EVENT STATE (?P<obj>VM|HOST|IMAGE|NET)/(?P<state>[A-Z_]*)/(?P<lcm>[A-Z_]*)")
+_SERVICE = re.compile(r"EVENT SERVICE (?P<id>\d+) ")
+
+KEY_FORMS: Final[str] = (
+    "'EVENT API <call> <0|1>', 'EVENT <OBJ> <id>/<STATE>/<LCM> ', "
+    "'EVENT STATE <OBJ>/<STATE>/<LCM>/<id> ', 'EVENT SERVICE <id> ' or 'RETRY'"
+)
+
+
+def parse_key(key: str | bytes) -> ParsedKey:
+    """Take a key apart; raise :class:`KeyFormatError` naming the key and the allowed forms."""
+    text = key.decode("ascii", "replace") if isinstance(key, bytes) else key
+    if text == RETRY_KEY:
+        return ParsedKey(text, "RETRY")
+    if m := _API.fullmatch(text):
+        return ParsedKey(text, "API", call=m["call"], success=m["result"] == "1")
+    for kind, rx in (("OBJECT", _OBJECT), ("STATE", _STATE)):
+        if m := rx.fullmatch(text):
+            return ParsedKey(
+                text,
+                kind,
+                obj=m["obj"],
+                state=m["state"],
+                lcm_state=m["lcm"] or None,
+                resource_id=int(m["id"]),
+            )
+    if m := _SERVICE.fullmatch(text):
+        return ParsedKey(text, "SERVICE", service_id=int(m["id"]))
+    if m := _STATE_DOCS.fullmatch(text):
+        return ParsedKey(
+            text, "STATE", obj=m["obj"], state=m["state"], lcm_state=m["lcm"] or None, exact=False
+        )
+    stripped = text.rstrip(" ") + " "
+    hint = ""
+    if _OBJECT.fullmatch(stripped) or _STATE.fullmatch(stripped) or _SERVICE.fullmatch(stripped):
+        hint = " (these keys end with exactly one space)"
+    raise KeyFormatError(f"not a Hook Manager key: {text!r}{hint}; expected {KEY_FORMS}", text)

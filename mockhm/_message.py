@@ -1,0 +1,97 @@
+"""Hook events and wire messages.
+
+A :class:`HookEvent` is one body plus every key the driver publishes it under; a
+:class:`WireMessage` is what travels on the PUB socket: normally two frames, key and
+content.  Base64 encoding and decoding live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mockhm._errors import MessageFormatError
+
+HookType = Literal["API", "STATE", "RETRY"]
+
+
+def b64encode(data: bytes) -> bytes:
+    """Standard alphabet, ``=`` padding, one line (§1 Base64)."""
+    return base64.b64encode(data)
+
+
+def b64decode(data: bytes | str) -> bytes:
+    """Strict standard base64; raises :class:`MessageFormatError` on anything else."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise MessageFormatError(f"content is not valid base64: {err}") from None
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """One ZeroMQ multipart message as sent on 2101.
+
+    ``frames`` is normally ``(key, content)``.  Deliberately broken messages (one frame,
+    three frames, bad base64) carry a ``label`` that says what is broken.
+    """
+
+    frames: tuple[bytes, ...]
+    label: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Frame 1 as text (empty if there is no frame)."""
+        return self.frames[0].decode("ascii", "replace") if self.frames else ""
+
+    @property
+    def content(self) -> bytes:
+        """Frame 2 (empty if missing)."""
+        return self.frames[1] if len(self.frames) > 1 else b""
+
+    def body(self) -> bytes:
+        """The decoded XML body.  RETRY content is ``base64 + ' '`` (§3.4)."""
+        if len(self.frames) != 2:
+            raise MessageFormatError(f"{self.key!r}: expected 2 frames, got {len(self.frames)}")
+        content = self.content
+        if self.frames[0] == b"RETRY":
+            content = content.split(b" ", 1)[0]
+        return b64decode(content)
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    """One body and every key it is published under, in the driver's order (§2.1).
+
+    ``body`` is the decoded ``HOOK_MESSAGE`` document exactly as oned builds it.
+    ``label`` is set only on events that are broken on purpose and says how.
+    """
+
+    kind: HookType
+    body: bytes
+    keys: tuple[str, ...]
+    profile: str = "7.4"
+    label: str | None = None
+    #: Resource this event is about (VM id for VM events), used to keep per-resource order.
+    resource: str | None = field(default=None, compare=False)
+
+    @property
+    def content(self) -> bytes:
+        """Frame 2: base64 of the body; RETRY adds one trailing space (§3.4)."""
+        encoded = b64encode(self.body)
+        return encoded + b" " if self.kind == "RETRY" else encoded
+
+    def messages(self) -> tuple[WireMessage, ...]:
+        """One two-frame message per key, all with the identical content."""
+        content = self.content
+        return tuple(WireMessage((k.encode("ascii"), content), self.label) for k in self.keys)
+
+    def __iter__(self) -> Iterator[WireMessage]:
+        return iter(self.messages())
+
+    def text(self) -> str:
+        """The body as text (for reading and assertions)."""
+        return self.body.decode("utf-8", "replace")

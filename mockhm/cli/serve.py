@@ -1,0 +1,148 @@
+"""``mockhm serve``: a mock Hook Manager streaming the built-in story (or a scenario)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from types import FrameType
+
+from mockhm._cloud import Cloud
+from mockhm._errors import MockHMError
+from mockhm._hookmanager import HookManager
+from mockhm._profiles import PROFILES
+from mockhm._story import mixed_day
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``serve`` parser."""
+    p = sub.add_parser(
+        "serve",
+        help="run a mock Hook Manager on 2101/2102 (the default command)",
+        description="Bind the events (PUB) and reports (REP) sockets like one_hm and stream the "
+        "built-in mixed-day story in a loop at a human pace, or a scenario/capture given by name or file.",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario or capture to replay (name or file); default: the built-in story",
+    )
+    p.add_argument(
+        "-b", "--bind", default="127.0.0.1", help="address to bind, like one_hm -b (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "-p", "--publisher-port", default="2101", help="events port, like one_hm -p (default 2101; * for any)"
+    )
+    p.add_argument(
+        "-l", "--logger-port", default="2102", help="reports port, like one_hm -l (default 2102; * for any)"
+    )
+    p.add_argument(
+        "--events", metavar="ENDPOINT", help="events endpoint (overrides -b/-p), e.g. ipc:///tmp/hm.sock"
+    )
+    p.add_argument("--reports", metavar="ENDPOINT", help="reports endpoint (overrides -b/-l)")
+    p.add_argument(
+        "--profile", default="7.4", help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)"
+    )
+    p.add_argument(
+        "--rate", type=float, default=2.0, help="messages per second (default 2; 0 = as fast as possible)"
+    )
+    p.add_argument(
+        "--count", type=int, default=None, help="stop after this many messages (default: run until stopped)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for names, addresses and timings (default 0)")
+    p.add_argument("--hwm", type=int, default=None, help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)")
+    p.add_argument(
+        "--lossless", action="store_true", help="refuse (and count) sends at the HWM instead of dropping"
+    )
+    p.add_argument("--validate", action="store_true", help="validate every body against mockhm's schemas")
+    p.add_argument(
+        "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
+    )
+    p.add_argument("--quiet", action="store_true", help="do not log each message")
+    p.set_defaults(func=run)
+
+
+def _endpoint(explicit: str | None, bind: str, port: str) -> str:
+    return explicit or f"tcp://{bind}:{port}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until ``--count`` messages were sent, or Ctrl-C / SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        del frame
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _serve(args, stop)
+    except MockHMError as err:
+        print(f"mockhm serve: {err}", flush=True)
+        return 1
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
+    if args.scenario:
+        from mockhm.cli._replaying import serve_scenario
+
+        return serve_scenario(args, stop)
+    events = _endpoint(args.events, args.bind, args.publisher_port)
+    reports = _endpoint(args.reports, args.bind, args.logger_port)
+    with HookManager(
+        events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
+        validate=args.validate, journal=False,
+    ) as hm:  # fmt: skip
+        print(
+            f"mockhm {hm.profile.name}: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
+            flush=True,
+        )
+        print(
+            f"  subscribe: a ZeroMQ SUB socket connected to {hm.events_endpoint} with a filter such as",
+            flush=True,
+        )
+        print(
+            "  'EVENT' (everything), 'EVENT API one.vm.allocate 1' or 'EVENT STATE VM/ACTIVE/RUNNING/' ",
+            flush=True,
+        )
+        print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
+        if args.wait:
+            print(f"  waiting for {args.wait} subscription(s)…", flush=True)
+            while not stop.is_set():
+                try:
+                    hm.wait_for_subscribers(args.wait, timeout=0.5)
+                    break
+                except TimeoutError:
+                    continue
+        story = mixed_day(Cloud(args.profile, seed=args.seed))
+        interval = 1.0 / args.rate if args.rate > 0 else 0.0
+        start = time.monotonic()
+        sent = 0
+        for event in story:
+            for message in event.messages():
+                if stop.is_set() or (args.count is not None and sent >= args.count):
+                    return _summary(hm, sent)
+                # Each send is due at start + n * interval: the schedule does not drift.
+                delay = start + sent * interval - time.monotonic()
+                if delay > 0 and stop.wait(delay):
+                    return _summary(hm, sent)
+                hm.publish(message)
+                sent += 1
+                if not args.quiet:
+                    print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+        return _summary(hm, sent)
+
+
+def _summary(hm: HookManager, sent: int) -> int:
+    stats = hm.statistics()
+    print(
+        f"mockhm: sent {sent} messages ({stats.refused} refused), "
+        f"{len(stats.subscriptions)} subscription(s) active, {stats.reports} report(s) received",
+        flush=True,
+    )
+    hm.check()
+    return 0
