@@ -7,7 +7,7 @@ concatenates it, and every key ``one_hm`` publishes it under, in order.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final, Union
+from typing import Final
 
 from mockhm._calls import MASKED_POSITIONS, check_call
 from mockhm._documents import HostDocument, ImageDocument, VmDocument, VnetDocument
@@ -18,7 +18,7 @@ from mockhm._states import printed_state
 from mockhm._xml import el
 
 #: A value of an XML-RPC parameter; lists and dicts (arrays, structs) print as "" (§3.2.1).
-ApiValue = Union[str, int, float, bool, Sequence[object], Mapping[str, object]]
+ApiValue = str | int | float | bool | Sequence[object] | Mapping[str, object]
 
 #: Error codes of failure_response (§3.2.2); RPC_API was XML_RPC_API before 7.2.
 ERROR_CODES: Final[dict[str, int]] = {
@@ -35,7 +35,7 @@ ERROR_CODES: Final[dict[str, int]] = {
     "REPLICATION": 65536,
 }
 
-Document = Union[VmDocument, HostDocument, ImageDocument, VnetDocument]
+Document = VmDocument | HostDocument | ImageDocument | VnetDocument
 
 
 def format_double(value: float) -> str:

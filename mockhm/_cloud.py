@@ -136,6 +136,8 @@ class Cloud:
 
     def _on_vm_state(self, vm: VmDocument) -> None:
         """Keep history records and host usage in step with the VM's state."""
+        if vm.state == "DONE":
+            vm.etime = self.now
         rec = vm.history[-1] if vm.history else None
         if rec is None:
             return
@@ -161,8 +163,6 @@ class Cloud:
             rec.etime = rec.etime or self.now
             if host is not None and vm.id in host.vms:
                 host.vms.remove(vm.id)
-        if vm.state == "DONE":
-            vm.etime = self.now
 
     def _vm_monitoring(self, vm: VmDocument) -> dict[str, str]:
         memory = int(str(vm.template.get("MEMORY", "512")))
@@ -362,10 +362,10 @@ class Cloud:
         boot = {"PROLOG_RESUME": "BOOT_STOPPED", "PROLOG_UNDEPLOY": "BOOT_UNDEPLOY"}.get(prolog, "BOOT")
         events += self._vm_to(vm, [("ACTIVE", prolog)], pace=(0, 1))
         if fail == "prolog":
-            return events + self._vm_to(vm, [("ACTIVE", "PROLOG_FAILURE")], pace=(5, 30))
+            return events + self._vm_to(vm, [("ACTIVE", f"{prolog}_FAILURE")], pace=(5, 30))
         events += self._vm_to(vm, [("ACTIVE", boot)], pace=(5, 40))
         if fail == "boot":
-            return events + self._vm_to(vm, [("ACTIVE", "BOOT_FAILURE")], pace=(2, 10))
+            return events + self._vm_to(vm, [("ACTIVE", f"{boot}_FAILURE")], pace=(2, 10))
         return events + self._vm_to(vm, [("ACTIVE", "RUNNING")], pace=(2, 15))
 
     def _pick_host(self, hid: int | None) -> HostDocument:
@@ -407,8 +407,7 @@ class Cloud:
                 []
                 if running
                 or (state, lcm) == ("ACTIVE", "UNKNOWN")
-                or (action.endswith("resched")
-                and state == "ACTIVE")
+                or (action.endswith("resched") and state == "ACTIVE")
                 else None
             )
         if action in ("terminate", "terminate-hard"):
@@ -508,6 +507,9 @@ class Cloud:
             return events + self._vm_to(vm, [("ACTIVE", "CLEANUP_RESUBMIT"), ("PENDING", "LCM_INIT")])
         if vm.lcm_state == "UNKNOWN" and operation == "success":
             return events + self._vm_to(vm, [("ACTIVE", "RUNNING")])
+        if vm.lcm_state == "PROLOG_FAILURE" and operation == "retry":
+            steps = [("ACTIVE", "PROLOG"), ("ACTIVE", "BOOT"), ("ACTIVE", "RUNNING")]
+            return events + self._vm_to(vm, steps)
         if vm.lcm_state.endswith("FAILURE") and operation in ("retry", "success"):
             return events + self._vm_to(vm, [("ACTIVE", "BOOT"), ("ACTIVE", "RUNNING")])
         return events

@@ -19,7 +19,7 @@ _PERMISSION_TAGS = tuple(f"{who}_{what}" for who in ("OWNER", "GROUP", "OTHER") 
 
 
 def _permissions(bits: tuple[int, ...]) -> str:
-    return "<PERMISSIONS>" + "".join(el(t, b) for t, b in zip(_PERMISSION_TAGS, bits)) + "</PERMISSIONS>"
+    return "<PERMISSIONS>" + "".join(el(t, b) for t, b in zip(_PERMISSION_TAGS, bits, strict=True)) + "</PERMISSIONS>"
 
 
 def _ids(tag: str, ids: list[int]) -> str:

@@ -15,7 +15,51 @@ from mockhm._states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM
 #: Info calls whose API events are suppressed from 5.10.2 on (§3.2.6).
 SUPPRESSED_INFO_CALLS: Final[frozenset[str]] = frozenset(
     f"one.{name}"
-    for name in ["vm.info", "vmpool.info", "vmpool.infoextended", "template.info", "templatepool.info", "host.info", "hostpool.info", "group.info", "grouppool.info", "groupquota.info", "vn.info", "vnpool.info", "user.info", "userpool.info", "userquota.info", "datastore.info", "datastorepool.info", "image.info", "imagepool.info", "acl.info", "vntemplate.info", "vntemplatepool.info", "cluster.info", "clusterpool.info", "document.info", "documentpool.info", "zone.info", "zonepool.info", "secgroup.info", "secgrouppool.info", "vmgroup.info", "vmgrouppool.info", "vdc.info", "vdcpool.info", "vrouter.info", "vrouterpool.info", "market.info", "marketpool.info", "marketapp.info", "marketapppool.info", "hook.info", "hookpool.info", "hooklog.info"]
+    for name in [
+        "vm.info",
+        "vmpool.info",
+        "vmpool.infoextended",
+        "template.info",
+        "templatepool.info",
+        "host.info",
+        "hostpool.info",
+        "group.info",
+        "grouppool.info",
+        "groupquota.info",
+        "vn.info",
+        "vnpool.info",
+        "user.info",
+        "userpool.info",
+        "userquota.info",
+        "datastore.info",
+        "datastorepool.info",
+        "image.info",
+        "imagepool.info",
+        "acl.info",
+        "vntemplate.info",
+        "vntemplatepool.info",
+        "cluster.info",
+        "clusterpool.info",
+        "document.info",
+        "documentpool.info",
+        "zone.info",
+        "zonepool.info",
+        "secgroup.info",
+        "secgrouppool.info",
+        "vmgroup.info",
+        "vmgrouppool.info",
+        "vdc.info",
+        "vdcpool.info",
+        "vrouter.info",
+        "vrouterpool.info",
+        "market.info",
+        "marketpool.info",
+        "marketapp.info",
+        "marketapppool.info",
+        "hook.info",
+        "hookpool.info",
+        "hooklog.info",
+    ]
 )
 
 _LCM_SINCE: Final[dict[str, tuple[int, int, int]]] = {

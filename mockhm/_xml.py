@@ -8,11 +8,10 @@ templates as an open/close pair.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Union
 
 #: A template attribute: a single value, a vector attribute (``NIC=[...]``) or several
 #: attributes of the same name.
-TemplateValue = Union[str, Mapping[str, str], Sequence[Mapping[str, str]]]
+TemplateValue = str | Mapping[str, str] | Sequence[Mapping[str, str]]
 Template = Mapping[str, TemplateValue]
 
 

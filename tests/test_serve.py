@@ -20,7 +20,7 @@ import zmq
 
 from mockhm import parse_key
 
-from .conftest import SEED_DOC  # noqa: TID252
+from .conftest import SEED_DOC
 
 
 def extract_ruby_example(doc: Path) -> str:
@@ -81,7 +81,7 @@ def test_ruby_docs_subscriber_verbatim_against_serve(tmp_path: Path) -> None:
         pytest.skip("ports 2101/2102 are taken on this machine (a Hook Manager is running?)")
     script = tmp_path / "subscriber.rb"
     script.write_text(extract_ruby_example(SEED_DOC))
-    assert "@subscriber.connect(\"tcp://localhost:2101\")" in script.read_text()
+    assert '@subscriber.connect("tcp://localhost:2101")' in script.read_text()
     # The example connects to the real default endpoint, so serve binds 2101/2102 as one_hm does.
     server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet")
     ruby = subprocess.Popen(["ruby", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -104,10 +104,14 @@ def test_ruby_docs_subscriber_verbatim_against_serve(tmp_path: Path) -> None:
         ruby.kill()
         ruby.communicate(timeout=10)
         server_out = _stop(server)
-    assert "Key: EVENT API one.host.allocate 1\nContent: <HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE>" in text, server_out
+    assert "Key: EVENT API one.host.allocate 1\nContent: <HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE>" in text, (
+        server_out
+    )
     state = re.search(r"Key: (EVENT STATE HOST/INIT//0 )\nContent: (<HOOK_MESSAGE>.*?</HOOK_MESSAGE>)", text)
     assert state is not None, text[:2000]
-    assert state.group(2).startswith("<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE><HOOK_OBJECT>HOST</HOOK_OBJECT>")
+    assert state.group(2).startswith(
+        "<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE><HOOK_OBJECT>HOST</HOOK_OBJECT>"
+    )
     assert "mockhm 7.4: events on tcp://127.0.0.1:2101, reports on tcp://127.0.0.1:2102" in server_out
 
 
