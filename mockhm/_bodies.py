@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Final
+from xml.parsers import expat
 
 from mockhm._calls import MASKED_POSITIONS, check_call
 from mockhm._documents import HostDocument, ImageDocument, VmDocument, VnetDocument
@@ -63,6 +64,17 @@ def render_value(value: ApiValue, *, grpc: bool = False) -> str:
     return ""
 
 
+def _well_formed(text: str) -> bool:
+    """Would ``text`` inside ``<VALUE>`` keep the document well-formed?  (stdlib expat)"""
+    if "&" not in text and "<" not in text and "]]>" not in text:
+        return True
+    try:
+        expat.ParserCreate().Parse(f"<V>{text}</V>".encode(), True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
 def _parameter(position: int, kind: str, value: str) -> str:
     return "<PARAMETER>" + el("POSITION", position) + el("TYPE", kind) + el("VALUE", value) + "</PARAMETER>"
 
@@ -79,6 +91,7 @@ def api_event(
     extra: str = "",
     profile: Profile | str | None = None,
     grpc: bool = False,
+    ill_formed: bool = False,
 ) -> HookEvent:
     """An API event for ``call`` (§3.2).
 
@@ -96,6 +109,13 @@ def api_event(
         extra: the EXTRA content: an object's XML on allocate/delete (§3.2.3).
         profile: release profile (default 7.4).
         grpc: the call came through the gRPC server (7.2+): booleans print as true/false.
+        ill_formed: oned writes string values raw, so a value with ``&`` or ``<`` breaks the
+            document (§3.2.1, §3.2.2).  Such an event is refused unless this is ``True``; then
+            it is built as oned would and labelled as ill-formed, for robustness tests.
+
+    Raises:
+        ValueError: the call does not publish in ``profile``, or a value would make the body
+            ill-formed and ``ill_formed`` is not set.
     """
     prof = get_profile(profile)
     check_call(call, prof)
@@ -118,13 +138,22 @@ def api_event(
             message = f"<![CDATA[{message}]]>"
         outs = ["false", message, str(code), str(resp_id)]
     parts.extend(_parameter(i, "OUT", v) for i, v in enumerate(outs, start=1))
+    label = None
+    broken = [p for p in parts if not _well_formed(p)]
+    if broken:
+        label = f"ill-formed XML: {call} carries a raw '&' or '<' in a parameter value, as oned writes it (§3.2.1)"
+        if not ill_formed:
+            raise ValueError(
+                f"{call}: a parameter value holds a raw '&' or '<' that oned would not escape, so the body "
+                "would be ill-formed XML (reference §3.2.1); pass ill_formed=True to build it on purpose"
+            )
     body = (
         "<HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE>" + el("CALL", call)
         + "<CALL_INFO>" + el("RESULT", 1 if success else 0)
         + "<PARAMETERS>" + "".join(parts) + "</PARAMETERS>"
         + el("EXTRA", extra) + "</CALL_INFO></HOOK_MESSAGE>"
     )  # fmt: skip
-    return HookEvent("API", body.encode(), (api_key(call, success),), prof.name, resource=call)
+    return HookEvent("API", body.encode(), (api_key(call, success),), prof.name, label=label, resource=call)
 
 
 def vmmonitor_event(

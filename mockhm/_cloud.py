@@ -67,6 +67,8 @@ class Cloud:
         profile: release profile of the events (default 7.4).
         seed: seeds names, addresses and durations; the same seed gives the same bytes.
         start_time: the cloud clock (unix seconds) used in STIME, history records and so on.
+        upstream_compatible: build VMs and hosts in the shapes upstream's 7.4 XSDs accept where
+            that is possible (TM_MAD_SYSTEM before deploy, DATASTORES before the first monitor).
     """
 
     def __init__(
@@ -75,8 +77,10 @@ class Cloud:
         *,
         seed: int | None = 0,
         start_time: int = EPOCH,
+        upstream_compatible: bool = False,
     ) -> None:
         self.profile = get_profile(profile)
+        self.upstream_compatible = upstream_compatible
         self.now = start_time
         self.fake = make_faker(seed)
         self.random = random.Random(seed)
@@ -189,6 +193,7 @@ class Cloud:
             im_mad=im_mad,
             vm_mad=vm_mad,
             template={"IM_MAD": im_mad, "RESERVED_CPU": "", "RESERVED_MEM": "", "VM_MAD": vm_mad},
+            upstream_compatible=self.upstream_compatible,
         )
         self.hosts[hid] = host
         self.advance(1)
@@ -317,6 +322,7 @@ class Cloud:
             stime=self.now,
             template=template,
             user_template=dict(user_template or {}),
+            upstream_compatible=self.upstream_compatible,
         )
         self.vms[vid] = vm
         state = self._emit(vm)

@@ -102,6 +102,9 @@ class VmDocument:
     template: dict[str, object] = field(default_factory=dict)
     user_template: dict[str, object] = field(default_factory=dict)
     history: list[History] = field(default_factory=list)
+    #: Carry ``TEMPLATE/TM_MAD_SYSTEM`` before the first deploy, as upstream's vm.xsd
+    #: requires (defect 6 of reference §8.3); oned itself adds it only at dispatch.
+    upstream_compatible: bool = False
 
     @property
     def service_id(self) -> str | None:
@@ -138,12 +141,18 @@ class VmDocument:
             + el("DEPLOY_ID", self.deploy_id) + lock
             + template("MONITORING", self.monitoring)
             + ("<SCHED_ACTIONS></SCHED_ACTIONS>" if profile.vm_sched_actions else "")
-            + template("TEMPLATE", _as_template(self.template))
+            + template("TEMPLATE", _as_template(self._template()))
             + template("USER_TEMPLATE", _as_template(self.user_template))
             + hist
             + ("<BACKUPS><BACKUP_CONFIG/><BACKUP_IDS></BACKUP_IDS></BACKUPS>" if profile.vm_backups else "")
             + "</VM>"
         )  # fmt: skip
+
+
+    def _template(self) -> dict[str, object]:
+        if self.upstream_compatible and "TM_MAD_SYSTEM" not in self.template:
+            return {**self.template, "TM_MAD_SYSTEM": "ssh"}
+        return self.template
 
 
 def _as_template(attrs: dict[str, object]) -> Template:
@@ -171,13 +180,16 @@ class HostDocument:
     template: dict[str, object] = field(default_factory=dict)
     monitoring: dict[str, dict[str, str]] | None = None
     monitor_time: int = 0
+    #: Fill ``DATASTORES`` before the first monitor, as upstream's host.xsd requires
+    #: (defect 7 of reference §8.3); oned leaves it empty until then.
+    upstream_compatible: bool = False
 
     def to_xml(self, profile: Profile) -> str:
         del profile  # the HOST shape is the same in every supported release
-        if self.disk is None:
+        if self.disk is None and not self.upstream_compatible:
             datastores = "<DATASTORES></DATASTORES>"
         else:
-            free, total, used = self.disk
+            free, total, used = self.disk or (0, 0, 0)
             datastores = (
                 "<DATASTORES>" + cdata("DISK_USAGE", 0) + cdata("FREE_DISK", free)
                 + cdata("MAX_DISK", total) + cdata("USED_DISK", used) + "</DATASTORES>"

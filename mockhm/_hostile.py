@@ -63,7 +63,7 @@ def _vm_event(vm_id: int, state: str, lcm: str, prof: Profile, **fields: object)
 
 
 def _amp_in_param(vm_id: int, prof: Profile) -> HostileCase:
-    ev = api_event("one.vm.update", [vm_id, 'DESCRIPTION="web & db"', 1], result=vm_id, profile=prof)
+    ev = api_event("one.vm.update", [vm_id, 'DESCRIPTION="web & db"', 1], result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "amp-in-parameter",
         "ill-formed XML: a template IN value with a raw '&' (oned does not escape, §3.2.1)",
@@ -72,7 +72,7 @@ def _amp_in_param(vm_id: int, prof: Profile) -> HostileCase:
 
 
 def _lt_in_param(vm_id: int, prof: Profile) -> HostileCase:
-    ev = api_event("one.vm.update", [vm_id, 'NOTE="load < 5"', 1], result=vm_id, profile=prof)
+    ev = api_event("one.vm.update", [vm_id, 'NOTE="load < 5"', 1], result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "lt-in-parameter",
         "ill-formed XML: a template IN value with a raw '<' (§3.2.1)",
@@ -85,7 +85,7 @@ def _raw_error(vm_id: int, prof: Profile) -> HostileCase:
     error = f"[one.vm.update] Error parsing template: syntax error near '<' & 'VM [{vm_id}]'."
     ev = api_event(
         "one.vm.update", [vm_id, "", 0], success=False, error=error, error_code="ACTION",
-        resp_id=vm_id, profile=raw,
+        resp_id=vm_id, profile=raw, ill_formed=True,
     )  # fmt: skip
     return _labelled(
         "raw-error-message",

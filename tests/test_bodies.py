@@ -261,3 +261,15 @@ def test_vm_document_shape_by_profile(profile: str, present: list[str], absent: 
 def test_unknown_document_field_is_named() -> None:
     with pytest.raises(TypeError, match=r"^VmDocument has no field 'nmae'; fields are .*name"):
         state_event("VM", 1, "PENDING", nmae="x")
+
+
+def test_ill_formed_only_on_purpose() -> None:
+    """Reference §3.2.1: oned writes '&' raw; mockhm builds that only when asked, and labels it."""
+    with pytest.raises(ValueError, match=r"^one.vm.update: a parameter value holds a raw '&' or '<'.*ill_formed=True"):
+        api_event("one.vm.update", [5, 'DESCRIPTION="a & b"', 1], result=5)
+    event = api_event("one.vm.update", [5, 'DESCRIPTION="a & b"', 1], result=5, ill_formed=True)
+    assert event.label is not None and event.label.startswith("ill-formed XML")
+    assert '<VALUE>DESCRIPTION="a & b"</VALUE>' in event.text()
+    with pytest.raises(ValueError, match="ill_formed=True"):
+        api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.4")
+    assert api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.0").label is None

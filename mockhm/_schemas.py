@@ -1,0 +1,511 @@
+"""mockhm's own XSD set: what oned really sends, validated with lxml (reference §3, §4).
+
+The schema files live in :mod:`mockhm.schemas`.  Everything that differs between
+releases (state names and numbers, elements that exist only from some release on) is
+generated in memory as ``profile.xsd`` from :mod:`mockhm._states` and
+:mod:`mockhm._profiles`, so the tables there stay the single source of truth.
+
+Schemas are compiled once per (profile, schema) and cached.  Parsing is safe: no
+network, no DTD loading, no entity expansion; includes are served from the package by
+an lxml resolver.
+
+The per-message check of a wire message (:func:`check_message`) and the keys the real
+driver derives from a body (:func:`expected_keys`) live here too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import islice
+from typing import TYPE_CHECKING, Final
+
+from lxml import etree
+
+from mockhm._errors import BodyValidationError, KeyFormatError, MessageFormatError
+from mockhm._keys import RETRY_KEY, UNKNOWN_KEY, api_key, parse_key, state_keys
+from mockhm._message import b64decode
+from mockhm._profiles import Profile, get_profile
+from mockhm._states import (
+    HOST_STATES,
+    IMAGE_STATES,
+    LCM_STATES,
+    NET_STATES,
+    VM_STATES,
+    printed_state,
+)
+
+if TYPE_CHECKING:
+    from lxml.etree._docloader import _InputDocument
+
+    from mockhm._message import HookEvent
+
+#: Every schema of the set, by name (``<name>.xsd`` in :mod:`mockhm.schemas`).
+SCHEMA_NAMES: Final[tuple[str, ...]] = (
+    "api",
+    "envelope",
+    "retry",
+    "state",
+    "state-host",
+    "state-image",
+    "state-net",
+    "state-vm",
+)
+#: The name of the generated per-profile include.
+PROFILE_XSD: Final[str] = "profile.xsd"
+_BASE: Final[str] = "mockhm-schemas"
+_XS: Final[str] = "http://www.w3.org/2001/XMLSchema"
+
+
+def _safe_parser(*, recover: bool = False) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=recover,
+    )
+
+
+#: Strict parser for bodies (well-formedness is part of validity).
+_BODY_PARSER: Final = _safe_parser()
+#: Lenient parser: the driver reads bodies with lenient Nokogiri (§3.2.1), so key
+#: derivation must survive an ill-formed body the way it does.
+_LENIENT_PARSER: Final = _safe_parser(recover=True)
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _enum(name: str, base: str, values: Iterable[str]) -> str:
+    facets = "".join(f'<xs:enumeration value="{v}"/>' for v in values)
+    return (
+        f'<xs:simpleType name="{name}"><xs:restriction base="{base}">{facets}'
+        "</xs:restriction></xs:simpleType>"
+    )
+
+
+def _group(name: str, content: str) -> str:
+    return f'<xs:group name="{name}"><xs:sequence>{content}</xs:sequence></xs:group>'
+
+
+def _by_number(table: dict[str, int], names: Iterable[str]) -> list[str]:
+    return sorted(set(names), key=lambda n: table[n])
+
+
+def profile_xsd(profile: str | Profile | None = None) -> bytes:
+    """The generated ``profile.xsd`` of a profile: state types and release-only elements.
+
+    Args:
+        profile: a profile name or release number (default 7.4).
+
+    Returns:
+        The schema document, UTF-8.
+    """
+    p = get_profile(profile)
+    image = _by_number(IMAGE_STATES, p.image_states)
+    net = _by_number(NET_STATES, p.net_states)
+    printed_image: list[str] = []
+    for name in image:  # USED_PERS prints as USED (§4.4): never a STATE of its own
+        text = printed_state("IMAGE", name)
+        if text not in printed_image:
+            printed_image.append(text)
+    parts = [
+        _enum("HookObjectName", "xs:string", sorted(p.state_objects)),
+        _enum("VmStateName", "xs:string", _by_number(VM_STATES, VM_STATES)),
+        _enum("LcmStateName", "xs:string", _by_number(LCM_STATES, p.lcm_states)),
+        _enum("HostStateName", "xs:string", _by_number(HOST_STATES, p.host_states)),
+        _enum("ImageStateName", "xs:string", printed_image),
+        _enum("NetStateName", "xs:string", [printed_state("NET", n) for n in net]),
+        _enum("VmStateNumber", "xs:integer", [str(VM_STATES[n]) for n in VM_STATES]),
+        _enum(
+            "LcmStateNumber",
+            "xs:integer",
+            [str(LCM_STATES[n]) for n in _by_number(LCM_STATES, p.lcm_states)],
+        ),
+        _enum(
+            "HostStateNumber",
+            "xs:integer",
+            [str(HOST_STATES[n]) for n in _by_number(HOST_STATES, p.host_states)],
+        ),
+        _enum("ImageStateNumber", "xs:integer", [str(IMAGE_STATES[n]) for n in image]),
+        _enum("NetStateNumber", "xs:integer", [str(NET_STATES[n]) for n in net]),
+        _group(
+            "ServiceId",
+            '<xs:element name="SERVICE_ID" type="xs:nonNegativeInteger" minOccurs="0"/>'
+            if p.service_key
+            else "",
+        ),
+        _group(
+            "VmSchedActions",
+            '<xs:element name="SCHED_ACTIONS" type="Open"/>' if p.vm_sched_actions else "",
+        ),
+        _group(
+            "VmBackups",
+            '<xs:element name="BACKUPS"><xs:complexType><xs:sequence>'
+            '<xs:element name="BACKUP_CONFIG" type="Open"/>'
+            '<xs:element name="BACKUP_IDS" type="IdList"/>'
+            "</xs:sequence></xs:complexType></xs:element>"
+            if p.vm_backups
+            else "",
+        ),
+        _group(
+            "HistoryPlan",
+            '<xs:element name="PLAN_ID" type="xs:integer"/><xs:element name="ACTION_ID" type="xs:integer"/>'
+            if p.history_plan
+            else "",
+        ),
+        _group(
+            "VnetTemplateId",
+            '<xs:element name="TEMPLATE_ID" type="OptionalInteger"/>' if p.vnet_template_id else "",
+        ),
+        _group(
+            "VnetUpdateLists",
+            "".join(
+                f'<xs:element name="{n}" type="IdList"/>'
+                for n in ("UPDATED_VMS", "OUTDATED_VMS", "UPDATING_VMS", "ERROR_VMS")
+            )
+            if getattr(p, "vnet_update_lists", True)
+            else "",
+        ),
+    ]
+    head = f"<!-- generated by mockhm for profile {p.name} -->"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{head}<xs:schema xmlns:xs="{_XS}">'
+        + "".join(parts)
+        + "</xs:schema>"
+    ).encode()
+
+
+def schema_source(name: str) -> bytes:
+    """The text of one shipped schema file (``name`` with or without ``.xsd``)."""
+    filename = name if name.endswith(".xsd") else f"{name}.xsd"
+    return resources.files("mockhm.schemas").joinpath(filename).read_bytes()
+
+
+class _PackageResolver(etree.Resolver):
+    """Serves ``mockhm-schemas/<profile>/<file>``: package files and the generated include."""
+
+    def resolve(
+        self, system_url: str | None, public_id: str | None, context: object
+    ) -> _InputDocument | None:
+        del public_id
+        parts = (system_url or "").split("/")
+        if len(parts) < 3 or parts[-3] != _BASE:
+            return None  # anything else stays unresolved (and no_network forbids fetching)
+        profile, filename = parts[-2], parts[-1]
+        data = profile_xsd(profile) if filename == PROFILE_XSD else schema_source(filename)
+        return self.resolve_string(data, context, base_url=system_url)
+
+
+@dataclass
+class _Compiled:
+    schema: etree.XMLSchema
+    lock: threading.Lock
+
+
+@cache
+def _compiled(profile_name: str, name: str) -> _Compiled:
+    if name not in SCHEMA_NAMES:
+        raise ValueError(f"unknown schema {name!r}; expected one of {', '.join(SCHEMA_NAMES)}")
+    parser = _safe_parser()
+    parser.resolvers.add(_PackageResolver())
+    url = f"{_BASE}/{profile_name}/{name}.xsd"
+    doc = etree.fromstring(schema_source(name), parser, base_url=url).getroottree()
+    return _Compiled(etree.XMLSchema(doc), threading.Lock())
+
+
+def load_schema(name: str, profile: str | Profile | None = None) -> etree.XMLSchema:
+    """The compiled schema ``name`` (one of :data:`SCHEMA_NAMES`) for ``profile`` (cached)."""
+    return _compiled(get_profile(profile).name, name).schema
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _children(root: etree._Element, count: int) -> list[etree._Element]:
+    return list(islice(root.iterchildren(etree.Element), count))
+
+
+def schema_name_for(root: etree._Element, profile: str | Profile | None = None) -> str:
+    """Which schema of the set a parsed body is checked against.
+
+    API and RETRY bodies have one schema each; STATE bodies one per HOOK_OBJECT that
+    emits STATE events in the profile; anything else gets the outline schemas
+    (``state`` or ``envelope``), whose errors say what was expected.
+    """
+    p = get_profile(profile)
+    if root.tag != "HOOK_MESSAGE":
+        return "envelope"
+    first = _children(root, 2)
+    if not first:
+        return "envelope"
+    if first[0].tag == "ARGUMENTS":
+        return "retry"
+    if first[0].tag != "HOOK_TYPE":
+        return "envelope"
+    hook_type = first[0].text
+    if hook_type == "API":
+        return "api"
+    if hook_type != "STATE":
+        return "envelope"
+    obj = first[1].text if len(first) > 1 and first[1].tag == "HOOK_OBJECT" else None
+    if obj in p.state_objects:
+        return f"state-{obj.lower()}"
+    return "state"
+
+
+_LIBXML_ELEMENT = re.compile(r"^Element '(?P<element>[^']+)'(?:, attribute '[^']+')?: (?P<reason>.*)$", re.S)
+_FACET = re.compile(r"^\[facet '[^']+'\] ")
+
+
+def _for_key(key: str | None) -> str:
+    return f"body for {key!r}" if key is not None else "body"
+
+
+def _describe(schema_name: str, profile: str) -> str:
+    return f"mockhm's {schema_name.split('-')[0]} schema ({profile})"
+
+
+def _parse_strict(body: bytes, key: str | None) -> etree._Element:
+    try:
+        return etree.fromstring(body, _BODY_PARSER)
+    except etree.XMLSyntaxError as err:
+        line = err.lineno if err.lineno else None
+        reason = str(err.msg)
+        raise BodyValidationError(
+            f"{_for_key(key)} is not well-formed XML: {reason}",
+            key=key,
+            schema=None,
+            line=line,
+            element=None,
+            reason=reason,
+        ) from None
+
+
+def validate_tree(
+    root: etree._Element, *, profile: str | Profile | None = None, key: str | None = None
+) -> None:
+    """Validate an already parsed body; see :func:`validate_body`."""
+    p = get_profile(profile)
+    name = schema_name_for(root, p)
+    if root.getroottree().docinfo.doctype:
+        reason = "a DOCTYPE is not allowed (oned never sends one; entities are not expanded)"
+        raise BodyValidationError(
+            f"{_for_key(key)} does not match {_describe(name, p.name)}: line 1: {reason}",
+            key=key,
+            schema=f"{name}.xsd",
+            line=1,
+            element=None,
+            reason=reason,
+        )
+    compiled = _compiled(p.name, name)
+    with compiled.lock:
+        if compiled.schema.validate(root):
+            return
+        error = compiled.schema.error_log[0]
+    message = error.message
+    element: str | None = None
+    reason = message
+    if m := _LIBXML_ELEMENT.match(message):
+        element, reason = m["element"], m["reason"]
+    reason = _FACET.sub("", reason.strip()).removesuffix(".")
+    path = error.path or ""
+    where = f"element {element}" if element else "document"
+    if element and path.count("/") > 2:
+        where += f" ({path})"
+    raise BodyValidationError(
+        f"{_for_key(key)} does not match {_describe(name, p.name)}: line {error.line}: {where}: {reason}",
+        key=key,
+        schema=f"{name}.xsd",
+        line=error.line,
+        element=element,
+        reason=reason,
+    )
+
+
+def validate_body(body: bytes, *, profile: str | Profile | None = None, key: str | None = None) -> None:
+    """Check a decoded ``HOOK_MESSAGE`` body against mockhm's schema for its kind.
+
+    Args:
+        body: the XML as oned builds it (frame 2 after base64 decoding).
+        profile: release profile whose shapes apply (default 7.4).
+        key: the key the body is published under; only used to name it in errors.
+
+    Raises:
+        BodyValidationError: the body is not well-formed, or does not match; the error
+            names the key, the schema, the line, the element and the reason.
+    """
+    validate_tree(_parse_strict(body, key), profile=profile, key=key)
+
+
+def validate_event(event: HookEvent) -> None:
+    """:func:`validate_body` for a :class:`~mockhm.HookEvent` (its profile and first key)."""
+    validate_body(event.body, profile=event.profile, key=event.keys[0] if event.keys else None)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _first_text(root: etree._Element, tag: str) -> str | None:
+    node = next(root.iter(tag), None)
+    return None if node is None else "".join(node.itertext())
+
+
+def _keys_of(root: etree._Element | None, profile: Profile) -> tuple[str, ...]:
+    if root is None:
+        return (UNKNOWN_KEY,)
+    hook_type = _first_text(root, "HOOK_TYPE")
+    if hook_type is None:
+        return (RETRY_KEY,) if _first_text(root, "ARGUMENTS") is not None else (UNKNOWN_KEY,)
+    if hook_type == "API":
+        call = _first_text(root, "CALL") or ""
+        call_info = next(root.iter("CALL_INFO"), None)
+        result = _first_text(call_info, "RESULT") if call_info is not None else None
+        if result in ("0", "1"):
+            return (api_key(call, result == "1"),)
+        return (f"EVENT API {call} {result or ''}",)  # the driver interpolates what it finds
+    if hook_type == "STATE":
+        obj = _first_text(root, "HOOK_OBJECT") or ""
+        return state_keys(
+            obj,
+            _first_text(root, "RESOURCE_ID") or "",
+            _first_text(root, "STATE") or "",
+            _first_text(root, "LCM_STATE") if obj == "VM" else None,
+            service_id=_first_text(root, "SERVICE_ID"),
+            profile=profile,
+        )
+    return (UNKNOWN_KEY,)
+
+
+def expected_keys(body: bytes, profile: str | Profile | None = None) -> tuple[str, ...]:
+    """The keys the real driver publishes ``body`` under, in order (§2.1).
+
+    Derived the way ``one_hm`` does it: the first ``//CALL`` and ``//CALL_INFO/RESULT``
+    for API bodies; ``//HOOK_OBJECT``, the first ``//STATE``, ``//LCM_STATE`` (VM only),
+    ``//RESOURCE_ID`` and the document-wide ``//SERVICE_ID`` for STATE bodies; ``RETRY``
+    for RETRY bodies.  Ill-formed bodies are read leniently, as the driver does.
+    """
+    p = get_profile(profile)
+    try:
+        root = etree.fromstring(body, _LENIENT_PARSER)
+    except etree.XMLSyntaxError:
+        root = None
+    return _keys_of(root, p)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a wire message.
+
+    ``code`` is short and stable: ``frames``, ``key``, ``base64``, ``retry-shape``,
+    ``xml``, ``schema``, ``key-body-mismatch`` (and ``capture``, ``upstream`` from the
+    file validator); ``reason`` says what and why in words.
+    """
+
+    code: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+
+#: Every problem code, in the order the checks run.
+PROBLEM_CODES: Final[tuple[str, ...]] = (
+    "frames",
+    "key",
+    "retry-shape",
+    "base64",
+    "xml",
+    "schema",
+    "key-body-mismatch",
+)
+
+
+def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = None) -> list[Problem]:
+    """Every check of one wire message; an empty list means the message is sound.
+
+    Two frames; a well-formed key; content that decodes as base64 (RETRY content is
+    base64 plus one space, §3.4); a well-formed body valid for its kind and profile;
+    and a key that is one of the keys the driver derives from that body (§2.1).
+
+    Args:
+        frames: the frames as received (normally ``(key, content)``).
+        profile: release profile (default 7.4).
+    """
+    p = get_profile(profile)
+    if len(frames) != 2:
+        return [Problem("frames", f"expected 2 frames (key, content), got {len(frames)}")]
+    raw_key, content = frames
+    problems: list[Problem] = []
+    key: str | None = None
+    try:
+        key = raw_key.decode("ascii")
+        parse_key(key)
+    except UnicodeDecodeError:
+        problems.append(Problem("key", f"key is not ASCII: {raw_key[:80]!r}"))
+        key = None
+    except KeyFormatError as err:
+        problems.append(Problem("key", str(err)))
+    if key == RETRY_KEY:
+        if not content.endswith(b" ") or content.endswith(b"  "):
+            problems.append(
+                Problem(
+                    "retry-shape",
+                    "RETRY content must be base64 followed by exactly one space (§3.4), "
+                    f"it ends with {content[-3:]!r}",
+                )
+            )
+        content = content.rstrip(b" ")
+    elif content.endswith(b" "):
+        problems.append(Problem("base64", "content ends with a space; only RETRY content does (§3.4)"))
+        return problems
+    try:
+        body = b64decode(content)
+    except MessageFormatError as err:
+        problems.append(Problem("base64", str(err)))
+        return problems
+    try:
+        root: etree._Element | None = etree.fromstring(body, _BODY_PARSER)
+    except etree.XMLSyntaxError as err:
+        problems.append(Problem("xml", f"body is not well-formed XML: {err.msg}"))
+        root = None
+    if root is not None:
+        try:
+            validate_tree(root, profile=p, key=key)
+        except BodyValidationError as err:
+            problems.append(Problem("schema", str(err)))
+    if key is not None and not any(pr.code == "key" for pr in problems):
+        derived = _keys_of(root, p) if root is not None else expected_keys(body, p)
+        if key not in derived:
+            problems.append(
+                Problem(
+                    "key-body-mismatch",
+                    f"key {key!r} is not one the driver derives from this body "
+                    f"(profile {p.name}); it derives {', '.join(repr(k) for k in derived)}",
+                )
+            )
+    return problems
+
+
+__all__ = [
+    "PROBLEM_CODES",
+    "SCHEMA_NAMES",
+    "Problem",
+    "check_message",
+    "expected_keys",
+    "load_schema",
+    "profile_xsd",
+    "schema_name_for",
+    "validate_body",
+    "validate_event",
+    "validate_tree",
+]
