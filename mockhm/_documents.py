@@ -150,9 +150,16 @@ class VmDocument:
 
 
     def _template(self) -> dict[str, object]:
-        if self.upstream_compatible and "TM_MAD_SYSTEM" not in self.template:
-            return {**self.template, "TM_MAD_SYSTEM": "ssh"}
-        return self.template
+        if not self.upstream_compatible:
+            return self.template
+        shaped = dict(self.template)
+        shaped.setdefault("TM_MAD_SYSTEM", "ssh")
+        disk = shaped.get("DISK")
+        if isinstance(disk, dict) and "IMAGE" in disk:
+            # Upstream's TEMPLATE/DISK is untyped, so its IMAGE child is checked against the
+            # global IMAGE *document* element and rejected; DISK keeps IMAGE_ID only.
+            shaped["DISK"] = {k: v for k, v in disk.items() if k != "IMAGE"}
+        return shaped
 
 
 def _as_template(attrs: dict[str, object]) -> Template:

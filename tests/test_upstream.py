@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,27 @@ def test_upstream_compatible_fresh_host_has_datastores() -> None:
         b"<RESOURCE_ID>0</RESOURCE_ID><REMOTE_HOST>node1</REMOTE_HOST>",
     )
     validate_upstream(reordered, XSD_74)
+
+
+def test_cloud_upstream_compatible_vm_stream_passes_upstream() -> None:
+    """Cloud(upstream_compatible=True): every VM STATE body of a deploy passes upstream 7.4,
+    the very first (PENDING) one included.  Without the option a realistic VM fails twice over:
+    no TM_MAD_SYSTEM before deploy (defect 6), and TEMPLATE/DISK/IMAGE is checked against
+    upstream's global IMAGE document element (found here, not in reference §8.3)."""
+    from mockhm import Cloud
+
+    def vm_bodies(compatible: bool) -> list[bytes]:
+        cloud = Cloud(seed=2, upstream_compatible=compatible)
+        cloud.host_allocate()
+        cloud.host_monitor(0)
+        events = cloud.vm_allocate() + cloud.vm_deploy(0)
+        return [e.body for e in events if e.kind == "STATE"]
+
+    for body in vm_bodies(True):
+        validate_body(body)
+        validate_upstream(body, XSD_74)
+    first = vm_bodies(False)[0]
+    validate_body(first)
+    assert "element IMAGE: Character content other than whitespace" in str(upstream_rejects(first))
+    without_disk_image = re.sub(rb"<IMAGE><!\[CDATA\[[^]]*\]\]></IMAGE>", b"", first)
+    assert "TM_MAD_SYSTEM" in str(upstream_rejects(without_disk_image))
