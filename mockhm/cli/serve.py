@@ -60,7 +60,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
     )
     p.add_argument("--quiet", action="store_true", help="do not log each message")
+    _replay_options(p)
     p.set_defaults(func=run)
+
+
+def _replay_options(p: argparse.ArgumentParser) -> None:
+    """Options of a scenario/capture replay (issue 6)."""
+    g = p.add_argument_group("replaying a scenario or capture")
+    g.add_argument("--speed", type=float, default=1.0, help="replay speed factor (default 1; 0 = flat out)")
+    g.add_argument("--max-gap", type=float, default=None, metavar="S", help="clamp pauses to S seconds")
+    g.add_argument("--loop", type=int, default=1, metavar="N", help="play N times, fresh ids per loop")
+    g.add_argument(
+        "--filter", action="append", default=None, metavar="PREFIX", help="send only keys with this prefix"
+    )
+    g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 
 
 def _endpoint(explicit: str | None, bind: str, port: str) -> str:
@@ -110,6 +123,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
             flush=True,
         )
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
+        pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
+        print(f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True)
         if args.wait:
             print(f"  waiting for {args.wait} subscription(s)…", flush=True)
             while not stop.is_set():

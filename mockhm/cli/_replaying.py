@@ -1,0 +1,85 @@
+"""``mockhm serve FILE|NAME``: replay a scenario or capture into a mock Hook Manager."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from mockhm._hookmanager import HookManager
+from mockhm._replay import ReplayReport, load_source, replay
+
+
+def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, Callable[[], None]]:
+    """A rich progress bar on a TTY; nothing otherwise."""
+    if not sys.stdout.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{total_hint}[/] loop {{task.fields[loop]}}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )  # fmt: skip
+    task = bar.add_task("replay", total=None, loop=1)
+    bar.start()
+
+    def update(done: int, total: int, loop: int) -> None:
+        bar.update(task, completed=done, total=total, loop=loop)
+
+    return update, bar.stop
+
+
+def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
+    """Load (and check) the scenario or capture, bind, replay it once per --loop, exit."""
+    source = load_source(args.scenario)  # raises ScenarioError before anything binds or sends
+    speed = getattr(args, "speed", 1.0) or 1.0
+    if speed <= 0:
+        speed = math.inf
+    options: dict[str, Any] = {
+        "speed": speed,
+        "max_gap": getattr(args, "max_gap", None),
+        "loop": getattr(args, "loop", 1) or 1,
+        "filters": tuple(getattr(args, "filter", None) or ()),
+        "stop": stop,
+    }
+    if getattr(args, "dry_run", False):
+        dry = replay(source, None, dry_run=True, **options)
+        print(f"mockhm: {dry.summary()}", flush=True)
+        return 0
+    events = args.events or f"tcp://{args.bind}:{args.publisher_port}"
+    reports = args.reports or f"tcp://{args.bind}:{args.logger_port}"
+    profile = source.profile or args.profile
+    with HookManager(
+        events, reports, profile=profile, hwm=args.hwm, lossless=args.lossless, journal=False
+    ) as hm:
+        print(
+            f"mockhm {hm.profile.name}: replaying {source.name} ({len(source.messages)} message(s)) "
+            f"on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
+            flush=True,
+        )
+        if args.wait:
+            print(f"  waiting for {args.wait} subscription(s)…", flush=True)
+            while not stop.is_set():
+                try:
+                    hm.wait_for_subscribers(args.wait, timeout=0.5)
+                    break
+                except TimeoutError:
+                    continue
+        progress, done = _progress(source.name)
+
+        def tick(n: int, total: int, loop: int) -> None:
+            if progress is not None:
+                progress(n, total, loop)
+
+        try:
+            report: ReplayReport = replay(
+                source, hm, progress=tick if progress is not None else None, echo=None, **options
+            )
+        finally:
+            done()
+        print(f"mockhm: {report.summary()}", flush=True)
+        hm.check()
+    return 0

@@ -1,0 +1,190 @@
+"""Replay: schedule against a fixed anchor, filters, loops with fresh ids, dry runs, and the
+capture -> save -> load -> replay round trip over real sockets (issue 6)."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import zmq
+
+from mockhm import HookManager, parse_key
+from mockhm._capturefile import CaptureWriter, make_header
+from mockhm._record import Recorder
+from mockhm._replay import load_source, plan, replay, rewrite_ids
+from mockhm._scenario import TimedMessage, load_scenario
+from mockhm._schemas import check_message
+
+ANY = "tcp://127.0.0.1:*"
+
+
+@pytest.fixture
+def sub_factory() -> Iterator[list[zmq.Socket[bytes]]]:
+    socks: list[zmq.Socket[bytes]] = []
+    yield socks
+    for s in socks:
+        s.close(0)
+
+
+def subscribe(socks: list[zmq.Socket[bytes]], endpoint: str, prefix: bytes = b"") -> zmq.Socket[bytes]:
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, prefix)
+    sub.connect(endpoint)
+    socks.append(sub)
+    return sub
+
+
+def receive(sub: zmq.Socket[bytes], n: int, timeout_ms: int = 5000) -> list[tuple[bytes, ...]]:
+    out = []
+    for _ in range(n):
+        assert sub.poll(timeout_ms), f"only {len(out)} of {n} messages arrived"
+        out.append(tuple(sub.recv_multipart()))
+    return out
+
+
+def test_capture_save_load_replay_is_byte_identical(tmp_path: Path, sub_factory: list) -> None:
+    """A HookManager publishes, a recorder records, a second HookManager replays, a SUB receives."""
+    source = load_scenario("host-failure-storm")
+    path = tmp_path / "storm.jsonl"
+    with HookManager(ANY, None) as live:
+        recorder = Recorder(live.events_endpoint, path, scrub=False, count=len(source.messages))
+        thread = threading.Thread(target=recorder.run)
+        thread.start()
+        try:
+            live.wait_for_subscribers(1)
+            report = replay(source, live, speed=math.inf, echo=None)
+            assert report.sent == len(source.messages)
+        finally:
+            thread.join(10)
+            recorder.stop()
+        original = list(live.journal)
+    assert not thread.is_alive()
+    assert recorder.messages == len(original)
+    with HookManager(ANY, None) as second:
+        sub = subscribe(sub_factory, second.events_endpoint)
+        second.wait_for_subscribers(1)
+        report = replay(path, second, speed=math.inf, echo=None)
+        received = receive(sub, len(original))
+    assert report.sent == len(original)
+    assert received == original  # same bytes, same order
+    assert sub.poll(100) == 0
+
+
+def test_offsets_follow_speed_and_max_gap() -> None:
+    msgs = [TimedMessage(t, (b"RETRY", b"x ")) for t in (10.0, 10.5, 40.5, 41.0)]
+    schedule, dropped = plan(load_source(msgs), speed=2.0, max_gap=1.0)
+    assert [p.offset for p in schedule] == [0.0, 0.25, 0.75, 1.0]
+    assert dropped == 0
+
+
+def test_offsets_that_go_back_keep_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "back.jsonl"
+    with CaptureWriter(path, make_header(source="test")) as out:
+        for i, t in enumerate((0.0, 2.0, 1.0, 3.0)):
+            out.write((b"EVENT API one.vm.allocate 1", str(i).encode()), t, 0.0)
+    src = load_source(path)
+    assert src.out_of_order == 1
+    schedule, _ = plan(src)
+    assert [p.frames[1] for p in schedule] == [b"0", b"1", b"2", b"3"]
+    assert [p.offset for p in schedule] == [0.0, 2.0, 2.0, 3.0]
+
+
+def test_filters_send_only_matching_keys(sub_factory: list) -> None:
+    source = load_scenario("vm-lifecycle")
+    wanted = [m.frames for m in source.messages if m.key.startswith("EVENT STATE VM/")]
+    with HookManager(ANY, None) as hm:
+        sub = subscribe(sub_factory, hm.events_endpoint)
+        hm.wait_for_subscribers(1)
+        report = replay(source, hm, speed=math.inf, filters=["EVENT STATE VM/"], echo=None)
+        got = receive(sub, len(wanted))
+    assert got == wanted
+    assert report.filtered == len(source.messages) - len(wanted)
+
+
+def test_loops_create_fresh_ids_and_stay_valid() -> None:
+    src = load_source("vm-lifecycle")
+    schedule, _ = plan(src, loop=3, speed=math.inf)
+    ids: dict[int, set[tuple[str, int]]] = {1: set(), 2: set(), 3: set()}
+    for p in schedule:
+        assert check_message(p.frames, profile="7.4") == [], p.frames[0]
+        parsed = parse_key(p.frames[0])
+        if parsed.resource_id is not None:
+            ids[p.loop].add((parsed.obj or "", parsed.resource_id))
+    assert ids[1] and not ids[1] & ids[2] and not ids[2] & ids[3] and not ids[1] & ids[3]
+    assert len(schedule) == 3 * len(src.messages)
+    # loop 1 is sent exactly as in the source
+    assert [p.frames for p in schedule if p.loop == 1] == [m.frames for m in src.messages]
+
+
+def test_rewrite_ids_moves_key_and_body_together() -> None:
+    src = load_source("vm-lifecycle")
+    running = next(m for m in src.messages if m.key == "EVENT STATE VM/ACTIVE/RUNNING/2 ")
+    new = rewrite_ids(running.frames, {"VM": 100, "HOST": 10})
+    assert new[0] == b"EVENT STATE VM/ACTIVE/RUNNING/102 "
+    assert check_message(new, profile="7.4") == []
+    import base64
+
+    body = base64.b64decode(new[1])
+    assert b"<RESOURCE_ID>102</RESOURCE_ID>" in body and b"<VM><ID>102</ID>" in body
+    assert b"<HID>1" in body  # the history's host id moved with the hosts
+
+
+def test_dry_run_prints_and_sends_nothing(sub_factory: list) -> None:
+    lines: list[str] = []
+    with HookManager(ANY, None) as hm:
+        sub = subscribe(sub_factory, hm.events_endpoint)
+        hm.wait_for_subscribers(1)
+        report = replay("hook-retry", hm, dry_run=True, echo=lines.append)
+        assert hm.statistics().sent == 0
+        assert sub.poll(100) == 0
+    assert report.dry_run and report.sent == report.planned == len(lines)
+    assert "'RETRY'" in "".join(lines)
+
+
+def test_never_early_and_clean_exit_at_the_end(sub_factory: list) -> None:
+    """Sends are never before their due time; the replay returns at the end of the stream."""
+    source = load_scenario("hook-retry")
+    speed = 20.0
+    with HookManager(ANY, None) as hm:
+        sub = subscribe(sub_factory, hm.events_endpoint)
+        hm.wait_for_subscribers(1)
+        report = replay(source, hm, speed=speed, echo=None)
+        receive(sub, len(source.messages))
+    assert report.sent == len(source.messages) and not report.stopped
+    assert report.elapsed >= source.duration / speed
+    assert 0 <= report.lag_median <= report.lag_p99 <= report.lag_max
+
+
+def test_stop_event_ends_a_replay_early() -> None:
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int, loop: int) -> None:
+        seen.append(done)
+        if done == 3:
+            stop.set()
+
+    with HookManager(ANY, None) as hm:
+        report = replay("vm-lifecycle", hm, speed=1000, stop=stop, progress=progress, echo=None)
+    assert report.stopped and report.sent == 3 and seen == [1, 2, 3]
+
+
+def test_wait_for_subscribers_before_replay() -> None:
+    from mockhm import SubscriberTimeoutError
+
+    with HookManager(ANY, None) as hm, pytest.raises(SubscriberTimeoutError):
+        replay("hook-retry", hm, wait=1, wait_timeout=0.2)
+    assert hm.statistics().sent == 0
+
+
+def test_capture_lines_are_json(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    with CaptureWriter(path, make_header(source="x")) as out:
+        out.write((b"RETRY", b"QQ== "), 0.0, 1.0)
+    header, line = (json.loads(x) for x in path.read_text().splitlines())
+    assert header["format"] == "mockhm-capture" and line["frames"] == ["RETRY", "QQ== "]
