@@ -37,3 +37,22 @@ def test_bad_profile_is_a_usage_error(tmp_path: Path) -> None:
     done = _mockhm("generate", "-o", str(tmp_path / "x.jsonl"), "--profile", "4.0", cwd=tmp_path)
     assert done.returncode == 2
     assert "--profile" in done.stderr and "'7.4'" in done.stderr
+
+
+def test_yaml_output_is_a_scenario_with_the_same_frames(tmp_path: Path) -> None:
+    """`-o x.yaml` keeps the generated stream as a scenario that loads and replays the same frames."""
+    from mockhm._capturefile import read_capture
+    from mockhm._scenario import load_scenario
+
+    for name in ("g.jsonl", "g.yaml"):
+        assert (
+            _mockhm(
+                "generate", "-o", name, "--lifecycles", "-n", "15", "--seed", "4", cwd=tmp_path
+            ).returncode
+            == 0
+        )
+    _, records = read_capture(tmp_path / "g.jsonl")
+    captured = [tuple(r.frames) for _, r in records]
+    scenario = load_scenario(tmp_path / "g.yaml")
+    assert [tuple(m.frames) for m in scenario.messages] == captured
+    assert scenario.profile == "7.4" and len(captured) > 15

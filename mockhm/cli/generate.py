@@ -1,8 +1,9 @@
-"""``mockhm generate``: write N generated events (or life-cycles) to a capture file.
+"""``mockhm generate``: write N generated events (or life-cycles) to a capture or scenario file.
 
 The same ``--seed``, ``--count``, ``--profile`` and mode give a byte-identical file, so a
-generated stream can be kept and replayed.  The file is a capture (JSON Lines, see
-ARCHITECTURE.md) until the scenario format exists.
+generated stream can be kept and replayed (``mockhm serve FILE``).  ``-o x.jsonl`` writes a
+capture (JSON Lines, see ARCHITECTURE.md); ``-o x.yaml`` a scenario whose steps are ``raw``
+frames at fixed offsets.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def register(subparsers: Any) -> None:
             "networks follow OpenNebula's transitions. Same seed, same bytes."
         ),
     )
-    parser.add_argument("-o", "--output", required=True, metavar="FILE.jsonl", help="file to write")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="FILE",
+        help="file to write: .jsonl for a capture, .yaml for a scenario",
+    )  # fmt: skip
     parser.add_argument("-n", "--count", type=int, default=100, help="number of events (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -87,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         events = generate_events(args.count, args.seed, profile, vms=args.vms)
     else:
         events = independent_events(args.count, args.seed, profile)
+    if str(args.output).endswith((".yaml", ".yml")):
+        return _write_scenario(args, profile, events)
     header = make_header(source=f"mockhm generate --seed {args.seed}", profile=profile, joined=EPOCH)
     written = 0
     with CaptureWriter(args.output, header) as out:
@@ -96,4 +102,27 @@ def run(args: argparse.Namespace) -> int:
                 out.write(message.frames, t, EPOCH + t)
                 written += 1
     print(f"wrote {len(events)} events ({written} messages) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _write_scenario(args: argparse.Namespace, profile: str, events: list[HookEvent]) -> int:
+    import yaml
+
+    steps: list[dict[str, object]] = []
+    for event in events:
+        for message in event.messages():
+            frames = [f.decode("ascii") for f in message.frames]
+            steps.append({"at": round(len(steps) * INTERVAL, 6), "raw": {"frames": frames}})
+    mode = "life-cycles" if args.lifecycles else "independent events"
+    scenario = {
+        "format_version": 1,
+        "name": f"generated-{args.seed}",
+        "description": f"{len(events)} generated {mode} (mockhm generate --seed {args.seed})",
+        "profile": profile,
+        "seed": args.seed,
+        "steps": steps,
+    }
+    with open(args.output, "w", encoding="utf-8") as out:
+        yaml.safe_dump(scenario, out, sort_keys=False, width=1 << 20)
+    print(f"wrote {len(events)} events ({len(steps)} messages) to {args.output}", file=sys.stderr)
     return 0

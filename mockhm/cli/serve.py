@@ -124,7 +124,9 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         )
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
         pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
-        print(f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True)
+        print(
+            f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
+        )
         if args.wait:
             print(f"  waiting for {args.wait} subscription(s)…", flush=True)
             while not stop.is_set():
