@@ -238,8 +238,8 @@ class LifecycleDriver:
             out.extend((f"HOST {hid}", action) for action in HOST_TRANSITIONS.get(host.state, {}))
         if "IMAGE" in self.profile.state_objects:
             for iid, image in sorted(self.cloud.images.items()):
-                actions = IMAGE_TRANSITIONS.get(image.state, {})
-                out.extend((f"IMAGE {iid}", a) for a in actions)
+                image_actions = IMAGE_TRANSITIONS.get(image.state, {})
+                out.extend((f"IMAGE {iid}", a) for a in image_actions)
         if "NET" in self.profile.state_objects:
             for nid, net in sorted(self.cloud.nets.items()):
                 for action in NET_TRANSITIONS.get(net.state, {}):
