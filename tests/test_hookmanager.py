@@ -77,6 +77,7 @@ def test_hem_style_req_gets_ack_and_report_is_readable(
     req.send(encode_report(1, 3, arguments="PEhPT0s+", command="/var/lib/one/remotes/hooks/dns.sh",
                            stdout="added\n", stderr="warning: slow\n", remote_host="node1", retry=True))  # fmt: skip
     assert req.recv() == b"ACK"
+    assert [r.hook_id for r in hm.reports] == [3]  # recorded before the ACK went out
     report = hm.wait_for_report(3, rc=1, timeout=2)
     assert (report.hook_id, report.rc, report.code, report.ok) == (3, 1, 1, False)
     assert report.arguments == "PEhPT0s+"
