@@ -1,0 +1,86 @@
+"""Awaitable waits over a :class:`~mockhm.HookManager`, for asyncio and anyio test suites.
+
+The Hook Manager's waits block on a condition variable; here they run in a worker thread so
+the event loop keeps serving the subscriber under test::
+
+    async def test_subscriber(hookmanager):
+        task = asyncio.create_task(my_subscriber(hookmanager.events_endpoint))
+        await aio.wait_for_subscribers(hookmanager.hm, prefix="EVENT STATE VM/")
+        hookmanager.publish_state("VM", 7, "ACTIVE", "RUNNING")
+
+The running library is detected with sniffio when it is installed (anyio depends on it):
+under asyncio (pytest-asyncio, or anyio's plugin on its asyncio backend) the standard
+``asyncio.to_thread`` is used; under trio, anyio's ``to_thread.run_sync``.  Every wait is
+bounded by its ``timeout``: cancelling the awaiting task abandons the worker thread, which
+then ends by its own timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from mockhm._hookmanager import HookManager
+    from mockhm._reports import HookReport
+
+T = TypeVar("T")
+
+__all__ = ["current_library", "run_sync", "wait_for_report", "wait_for_subscribers"]
+
+
+def current_library() -> str:
+    """The name of the running async library (``"asyncio"``, ``"trio"``…)."""
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - sniffio comes with anyio
+        asyncio.get_running_loop()  # raises RuntimeError outside a loop, like sniffio does
+        return "asyncio"
+    return sniffio.current_async_library()
+
+
+async def run_sync(func: Callable[[], T]) -> T:
+    """Run blocking ``func`` in a worker thread of the running async library.
+
+    Raises:
+        RuntimeError: the running async library is neither asyncio nor one anyio supports.
+    """
+    library = current_library()
+    if library == "asyncio":
+        return await asyncio.to_thread(func)
+    try:
+        from anyio import to_thread
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            f"mockhm.aio supports asyncio, or {library!r} through anyio, which is not installed"
+        ) from err
+    return await to_thread.run_sync(func, abandon_on_cancel=True)
+
+
+async def wait_for_subscribers(
+    hm: HookManager, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
+) -> list[str]:
+    """Awaitable :meth:`HookManager.wait_for_subscribers`; returns the active filters.
+
+    Raises:
+        SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
+    """
+    return await run_sync(functools.partial(hm.wait_for_subscribers, count, prefix=prefix, timeout=timeout))
+
+
+async def wait_for_report(
+    hm: HookManager,
+    hook_id: int | None = None,
+    *,
+    rc: int | None = None,
+    where: Callable[[HookReport], bool] | None = None,
+    timeout: float = 5.0,
+) -> HookReport:
+    """Awaitable :meth:`HookManager.wait_for_report`; returns the first matching report.
+
+    Raises:
+        ReportTimeoutError: no matching report within ``timeout`` seconds.
+    """
+    return await run_sync(functools.partial(hm.wait_for_report, hook_id, rc=rc, where=where, timeout=timeout))

@@ -1,0 +1,473 @@
+"""What the ``hookmanager`` fixture hands to a test: a :class:`~mockhm.HookManager` plus helpers.
+
+Nothing here imports pyzmq or lxml at module level (``pytest_mockhm`` re-exports these names and
+is imported by every pytest run); mockhm itself is imported inside the methods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._nearest import nearest, show
+
+if TYPE_CHECKING:
+    from mockhm import Cloud, HookEvent, HookManager, HookReport, Profile, Statistics
+    from mockhm._hookmanager import Publishable
+
+#: Environment variables a subscriber started as a subprocess reads its endpoints from.
+EVENTS_ENV = "MOCKHM_EVENTS_ENDPOINT"
+REPORTS_ENV = "MOCKHM_REPORTS_ENDPOINT"
+
+
+def _describe_report(report: HookReport) -> str:
+    return f"hook {report.hook_id} rc {report.rc}"
+
+
+@dataclass
+class ReportExpectation:
+    """A report the test expects on the 2102 channel; checked by :meth:`HookManagerFixture.verify`.
+
+    Attributes:
+        hook_id: the hook id wanted, or ``None`` for any.
+        rc: the return code wanted, or ``None`` for any.
+        where: an extra predicate on the :class:`~mockhm.HookReport`.
+        count: how many matching reports are wanted (at least).
+        deadline: ``time.monotonic()`` by which they must have arrived.
+    """
+
+    hook_id: int | None
+    rc: int | None
+    where: Callable[[HookReport], bool] | None
+    count: int
+    deadline: float
+    within: float
+    #: Matching reports seen so far (filled by :meth:`wait`).
+    matched: list[HookReport] = field(default_factory=list)
+
+    def matches(self, report: HookReport) -> bool:
+        """``True`` when ``report`` satisfies this expectation."""
+        return (
+            (self.hook_id is None or report.hook_id == self.hook_id)
+            and (self.rc is None or report.rc == self.rc)
+            and (self.where is None or self.where(report))
+        )
+
+    def describe(self) -> str:
+        """``"1 report for hook 3 with rc 0 within 2.0 s"``."""
+        hook = "any hook" if self.hook_id is None else f"hook {self.hook_id}"
+        rc = "" if self.rc is None else f" with rc {self.rc}"
+        where = "" if self.where is None else " matching the where= predicate"
+        return f"{self.count} report(s) for {hook}{rc}{where} within {self.within} s"
+
+    def wait(self, hm: HookManager) -> bool:
+        """Block until met or the deadline passes; ``True`` if met."""
+        from mockhm import ReportTimeoutError
+
+        seen_ids = {id(r) for r in self.matched}
+        while len(self.matched) < self.count:
+            remaining = self.deadline - time.monotonic()
+            try:
+                report = hm.wait_for_report(
+                    where=lambda r: id(r) not in seen_ids and self.matches(r), timeout=max(remaining, 0.0)
+                )
+            except ReportTimeoutError:
+                return False
+            seen_ids.add(id(report))
+            self.matched.append(report)
+        return True
+
+    @property
+    def met(self) -> bool:
+        """Whether enough matching reports were seen by the last :meth:`wait`."""
+        return len(self.matched) >= self.count
+
+
+class HookManagerFixture:
+    """A started mock Hook Manager for one test, with publishing, waiting and assertion helpers.
+
+    Everything of :class:`mockhm.HookManager` is reachable through :attr:`hm`; the common parts
+    are repeated here.  At teardown the plugin calls :meth:`verify` (unless the test is marked
+    ``@pytest.mark.hookmanager(verify=False)``) and then :meth:`close`.
+
+    Args:
+        hm: the running Hook Manager.
+        seed: seed of :attr:`cloud`.
+        scenario: a scenario loaded by ``@pytest.mark.hookmanager_scenario``, if any.
+        speed: the speed given with that marker.
+    """
+
+    def __init__(
+        self, hm: HookManager, *, seed: int = 0, scenario: Any = None, speed: float | None = None
+    ) -> None:
+        self._hm = hm
+        self.seed = seed
+        #: The scenario loaded by the ``hookmanager_scenario`` marker (``None`` without one).
+        self.scenario = scenario
+        self.speed = speed
+        self._cloud: Cloud | None = None
+        self.expectations: list[ReportExpectation] = []
+
+    # -- plain access ----------------------------------------------------------------------
+
+    @property
+    def hm(self) -> HookManager:
+        """The underlying :class:`mockhm.HookManager`."""
+        return self._hm
+
+    @property
+    def events_endpoint(self) -> str:
+        """Where subscribers connect (``tcp://127.0.0.1:<port>``)."""
+        return self._hm.events_endpoint
+
+    @property
+    def reports_endpoint(self) -> str | None:
+        """Where executors report (REQ connects here), or ``None``."""
+        return self._hm.reports_endpoint
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The endpoints as environment variables, for a subscriber run as a subprocess."""
+        out = {EVENTS_ENV: self.events_endpoint}
+        if self.reports_endpoint is not None:
+            out[REPORTS_ENV] = self.reports_endpoint
+        return out
+
+    @property
+    def profile(self) -> Profile:
+        """The release profile of built events."""
+        return self._hm.profile
+
+    @property
+    def journal(self) -> list[tuple[bytes, ...]]:
+        """Every message sent since the test (or :meth:`reset`) started."""
+        return self._hm.journal
+
+    @property
+    def published_keys(self) -> list[str]:
+        """Frame 1 of every message sent, in order."""
+        return [m[0].decode("ascii", "replace") if m else "" for m in self._hm.journal]
+
+    @property
+    def reports(self) -> list[HookReport]:
+        """Reports received on the 2102 channel, in order."""
+        return list(self._hm.reports)
+
+    @property
+    def subscriptions(self) -> list[str]:
+        """What subscribers are subscribed to now: one filter per subscriber and filter."""
+        return self._hm.subscriptions
+
+    def statistics(self) -> Statistics:
+        """A snapshot of the counters (see :class:`mockhm.Statistics`)."""
+        return self._hm.statistics()
+
+    def check(self) -> None:
+        """Raise the first error of the I/O thread, if any."""
+        self._hm.check()
+
+    def close(self) -> None:
+        """Close the sockets (done by the plugin at teardown)."""
+        self._hm.close()
+
+    def reset(self) -> None:
+        """Forget the journal, counters, reports and expectations (subscriptions stay)."""
+        self._hm.reset()
+        self.expectations.clear()
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def publish(self, *items: Publishable | Sequence[Publishable]) -> int:
+        """Send events, wire messages or raw frame lists; return how many messages went out."""
+        return self._hm.publish(*items)
+
+    def publish_api(self, call: str, params: Sequence[Any] = (), **kwargs: Any) -> HookEvent:
+        """Build an API event with :func:`mockhm.api_event` in this profile, send it, return it."""
+        from mockhm import api_event
+
+        event = api_event(call, params, profile=self.profile, **kwargs)
+        self._hm.publish(event)
+        return event
+
+    def publish_state(
+        self, obj: str, resource_id: int, state: str, lcm_state: str | None = None, **fields: Any
+    ) -> HookEvent:
+        """Build a STATE event with :func:`mockhm.state_event` in this profile, send it, return it."""
+        from mockhm import state_event
+
+        event = state_event(obj, resource_id, state, lcm_state, profile=self.profile, **fields)
+        self._hm.publish(event)
+        return event
+
+    @property
+    def cloud(self) -> Cloud:
+        """A :class:`mockhm.Cloud` in this profile seeded with :attr:`seed` (generated, repeatable
+        events): ``hookmanager.publish(hookmanager.cloud.vm_allocate())``."""
+        if self._cloud is None:
+            from mockhm import Cloud
+
+            self._cloud = Cloud(self.profile, seed=self.seed)
+        return self._cloud
+
+    def play(self, scenario: Any = None, *, speed: float | None = None, **kwargs: Any) -> Any:
+        """Replay a scenario or capture through this Hook Manager and return the replay's result.
+
+        Args:
+            scenario: a loaded scenario or capture, a built-in name or a file path; ``None``
+                plays the one of the ``hookmanager_scenario`` marker.
+            speed: time scale (2.0 twice as fast); defaults to the marker's, else real time.
+            **kwargs: passed on to :func:`mockhm._replay.replay`.
+        """
+        from mockhm._replay import replay
+
+        chosen = self.scenario if scenario is None else scenario
+        if chosen is None:
+            raise ValueError(
+                "hookmanager.play() needs a scenario: pass one, or mark the test with "
+                "@pytest.mark.hookmanager_scenario('name-or-file')"
+            )
+        if isinstance(chosen, os.PathLike):
+            chosen = os.fspath(chosen)
+        pace = speed if speed is not None else self.speed
+        if pace is not None:
+            kwargs["speed"] = pace
+        kwargs.setdefault("echo", None)
+        return replay(chosen, self._hm, **kwargs)
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def wait_for_subscribers(
+        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
+    ) -> list[str]:
+        """Block until ``count`` subscriptions would receive ``prefix`` (see HookManager)."""
+        return self._hm.wait_for_subscribers(count, prefix=prefix, timeout=timeout)
+
+    def wait_for_report(
+        self,
+        hook_id: int | None = None,
+        *,
+        rc: int | None = None,
+        where: Callable[[HookReport], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> HookReport:
+        """Block until a matching report has arrived on 2102 and return it."""
+        return self._hm.wait_for_report(hook_id, rc=rc, where=where, timeout=timeout)
+
+    async def wait_for_subscribers_async(
+        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
+    ) -> list[str]:
+        """Awaitable :meth:`wait_for_subscribers` (asyncio, anyio)."""
+        from mockhm import aio
+
+        return await aio.wait_for_subscribers(self._hm, count, prefix=prefix, timeout=timeout)
+
+    async def wait_for_report_async(
+        self,
+        hook_id: int | None = None,
+        *,
+        rc: int | None = None,
+        where: Callable[[HookReport], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> HookReport:
+        """Awaitable :meth:`wait_for_report` (asyncio, anyio)."""
+        from mockhm import aio
+
+        return await aio.wait_for_report(self._hm, hook_id, rc=rc, where=where, timeout=timeout)
+
+    # -- expectations and verification -----------------------------------------------------
+
+    def expect_report(
+        self,
+        hook_id: int | None = None,
+        *,
+        rc: int | None = None,
+        where: Callable[[HookReport], bool] | None = None,
+        within: float = 2.0,
+        count: int = 1,
+    ) -> ReportExpectation:
+        """Expect ``count`` reports for ``hook_id`` (with ``rc``) within ``within`` seconds from now.
+
+        Checked by :meth:`verify`, which the plugin calls at teardown: the test fails with the
+        nearest reports seen if the expectation is not met by its deadline.
+        """
+        expectation = ReportExpectation(hook_id, rc, where, count, time.monotonic() + within, within)
+        self.expectations.append(expectation)
+        return expectation
+
+    def _problems(self, waiter: Callable[[ReportExpectation], bool]) -> list[str]:
+        problems: list[str] = []
+        problems.extend(f"error in the mock Hook Manager's I/O thread: {e!r}" for e in self._hm.errors)
+        reports = [_describe_report(r) for r in self._hm.reports]
+        for expectation in self.expectations:
+            if not waiter(expectation):
+                wanted = f"hook {expectation.hook_id} rc {expectation.rc}"
+                problems.append(
+                    f"expected {expectation.describe()}, got {len(expectation.matched)}; "
+                    f"reports seen on {self.reports_endpoint}: "
+                    f"{show(nearest(wanted, reports), len(reports))}"
+                )
+        return problems
+
+    def verify(self) -> None:
+        """Wait for unmet expectations up to their deadlines, then fail on any problem.
+
+        Raises:
+            AssertionError: unmet report expectations or errors of the I/O thread, all listed.
+        """
+        problems = self._problems(lambda e: e.wait(self._hm))
+        if problems:
+            raise AssertionError("mock Hook Manager verification failed:\n  " + "\n  ".join(problems))
+
+    async def verify_async(self) -> None:
+        """Awaitable :meth:`verify`."""
+        from mockhm import aio
+
+        await aio.run_sync(self.verify)
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[HookManagerFixture]:
+        """Per-example isolation for Hypothesis ``@given`` tests: reset, run, verify.
+
+        ``with hookmanager.example(): ...`` forgets what earlier examples published and were
+        reported, and verifies this example's expectations when the block ends without error.
+        """
+        self.reset()
+        yield self
+        self.verify()
+
+    # -- assertions ------------------------------------------------------------------------
+
+    def assert_published(self, prefix: str, *, count: int | None = None) -> None:
+        """Assert a message (exactly ``count`` messages, if given) with a key starting ``prefix`` was sent."""
+        keys = self.published_keys
+        hits = sum(1 for k in keys if k.startswith(prefix))
+        if (count is None and hits) or (count is not None and hits == count):
+            return
+        distinct = sorted(set(keys))
+        wanted = "a message" if count is None else f"{count} message(s)"
+        raise AssertionError(
+            f"expected {wanted} with a key starting {prefix!r}, {hits} sent; "
+            f"nearest keys sent: {show(nearest(prefix, distinct), len(distinct))} "
+            f"({len(keys)} message(s) in total)"
+        )
+
+    def assert_not_published(self, prefix: str) -> None:
+        """Assert no message with a key starting ``prefix`` was sent."""
+        hits = [k for k in self.published_keys if k.startswith(prefix)]
+        if hits:
+            raise AssertionError(
+                f"expected no message with a key starting {prefix!r}, {len(hits)} sent: "
+                f"{show(sorted(set(hits))[:5], len(set(hits)))}"
+            )
+
+    def assert_subscribed(self, prefix: str, *, exact: bool = False, within: float = 0.0) -> None:
+        """Assert a subscriber would receive keys starting ``prefix`` (or has that exact filter).
+
+        Args:
+            prefix: a key prefix, such as ``"EVENT STATE VM/ACTIVE/RUNNING"``.
+            exact: require a filter equal to ``prefix`` instead of one that covers it.
+            within: wait up to this many seconds for the subscription to arrive.
+        """
+        deadline = time.monotonic() + within
+        while True:
+            subs = self.subscriptions
+            if any(s == prefix if exact else prefix.startswith(s) for s in subs):
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                self._hm.wait_for_subscribers(len(subs) + 1, timeout=remaining)
+        distinct = sorted(set(subs))
+        how = "the filter" if exact else "a filter covering"
+        raise AssertionError(
+            f"expected {how} {prefix!r} among the subscriptions on {self.events_endpoint}; "
+            f"nearest filters: {show(nearest(prefix, distinct), len(distinct))}"
+        )
+
+    def assert_reported(self, hook_id: int | None = None, *, rc: int | None = None) -> HookReport:
+        """Assert a report for ``hook_id`` (with ``rc``) has arrived; return the first such."""
+        for report in self._hm.reports:
+            if (hook_id is None or report.hook_id == hook_id) and (rc is None or report.rc == rc):
+                return report
+        seen = [_describe_report(r) for r in self._hm.reports]
+        raise AssertionError(
+            f"expected a report for hook {hook_id} with rc {rc} on {self.reports_endpoint}; "
+            f"nearest reports seen: {show(nearest(f'hook {hook_id} rc {rc}', seen), len(seen))}"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<HookManagerFixture events={self.events_endpoint} reports={self.reports_endpoint} "
+            f"profile={self.profile.name}>"
+        )
+
+
+class CapHookReports:
+    """What hook executors reported on the 2102 channel during one test (``cap*`` idiom).
+
+    Args:
+        fixture: the test's ``hookmanager``.
+    """
+
+    def __init__(self, fixture: HookManagerFixture) -> None:
+        self._fixture = fixture
+        # Cleared reports are kept (not just their ids) so an id cannot be reused meanwhile.
+        self._cleared: list[HookReport] = []
+
+    def _is_new(self, report: HookReport) -> bool:
+        return all(report is not old for old in self._cleared)
+
+    @property
+    def reports(self) -> list[HookReport]:
+        """Decoded reports since the test started (or :meth:`clear`)."""
+        return [r for r in self._fixture.reports if self._is_new(r)]
+
+    @property
+    def results(self) -> list[tuple[int | None, int | None]]:
+        """``(hook_id, rc)`` of each report, in arrival order."""
+        return [(r.hook_id, r.rc) for r in self.reports]
+
+    @property
+    def raw(self) -> list[bytes]:
+        """Each request exactly as received."""
+        return [r.raw for r in self.reports]
+
+    def clear(self) -> None:
+        """Forget what was captured so far."""
+        self._cleared.extend(self.reports)
+
+    def wait(
+        self, count: int = 1, *, timeout: float = 5.0, where: Callable[[HookReport], bool] | None = None
+    ) -> list[HookReport]:
+        """Block until ``count`` (matching) reports were captured; return them.
+
+        Raises:
+            ReportTimeoutError: fewer arrived within ``timeout`` seconds.
+        """
+        seen: set[int] = set()
+        got: list[HookReport] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < count:
+            report = self._fixture.wait_for_report(
+                where=lambda r: id(r) not in seen and self._is_new(r) and (where is None or where(r)),
+                timeout=max(deadline - time.monotonic(), 0.0),
+            )
+            seen.add(id(report))
+            got.append(report)
+        return got
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def __iter__(self) -> Iterator[HookReport]:
+        return iter(self.reports)
+
+
+def hookmanager_kwargs(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The :class:`~mockhm.HookManager` keyword arguments among marker/factory ``overrides``."""
+    return {k: v for k, v in overrides.items() if k in {"lossless", "hwm", "ack", "journal"}}
