@@ -4,6 +4,8 @@ Hook Manager Events page run verbatim (Debian ruby + ruby-ffi-rzmq) and a pyzmq 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import os
 import re
 import selectors
@@ -12,7 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +54,19 @@ def _stop(proc: subprocess.Popen[str], timeout: float = 10) -> str:
         proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=timeout)
     return out
+
+
+@contextlib.contextmanager
+def default_ports() -> Iterator[None]:
+    """Serialize the tests that need the real 2101/2102 across pytest-xdist workers."""
+    with open(Path(tempfile.gettempdir()) / "mockhm-tests-2101.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # holders are bounded by their own timeouts
+        try:
+            if not (_port_free(2101) and _port_free(2102)):
+                pytest.skip("ports 2101/2102 are taken on this machine (a Hook Manager is running?)")
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _port_free(port: int) -> bool:
@@ -160,3 +177,23 @@ def test_serve_bind_failure_is_clear() -> None:
         )  # fmt: skip
     assert proc.returncode == 1
     assert f"cannot bind the events socket to tcp://127.0.0.1:{port}: Address already in use" in proc.stdout
+
+
+def test_readme_subscriber_example_against_serve(tmp_path: Path) -> None:
+    """The README's "Subscribe to it" snippet, verbatim, against `mockhm serve` on 2101."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Subscribe to it", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'sub.connect("tcp://127.0.0.1:2101")' in snippet
+    script = tmp_path / "subscriber.py"
+    script.write_text(snippet)
+    with default_ports():
+        server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet")
+        try:
+            client = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+        finally:
+            _stop(server)
+    assert client.returncode == 0, client.stderr
+    assert re.match(
+        r"b'EVENT STATE VM/ACTIVE/RUNNING/\d+ ' b'<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE>", client.stdout
+    )
