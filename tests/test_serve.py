@@ -94,11 +94,14 @@ def test_ruby_docs_subscriber_verbatim_against_serve(tmp_path: Path) -> None:
     reason = _ruby_ready()
     if reason:
         pytest.skip(reason)
-    if not (_port_free(2101) and _port_free(2102)):
-        pytest.skip("ports 2101/2102 are taken on this machine (a Hook Manager is running?)")
     script = tmp_path / "subscriber.rb"
     script.write_text(extract_ruby_example(SEED_DOC))
     assert '@subscriber.connect("tcp://localhost:2101")' in script.read_text()
+    with default_ports():
+        _run_ruby_against_serve(script)
+
+
+def _run_ruby_against_serve(script: Path) -> None:
     # The example connects to the real default endpoint, so serve binds 2101/2102 as one_hm does.
     server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet")
     ruby = subprocess.Popen(["ruby", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
