@@ -39,14 +39,28 @@ _EXPORTS: dict[str, str] = {
     "api_key": "mockhm._keys",
     "parse_key": "mockhm._keys",
     "state_keys": "mockhm._keys",
+    "run_load": "mockhm._load",
+    "LoadReport": "mockhm._loadreport",
     "HookEvent": "mockhm._message",
     "WireMessage": "mockhm._message",
+    "Shape": "mockhm._pacing",
     "PROFILES": "mockhm._profiles",
     "Profile": "mockhm._profiles",
     "get_profile": "mockhm._profiles",
+    "Cassette": "mockhm._record",
+    "Scrubber": "mockhm._record",
+    "record": "mockhm._record",
+    "ReplayReport": "mockhm._replay",
+    "replay": "mockhm._replay",
     "HookReport": "mockhm._reports",
     "encode_report": "mockhm._reports",
     "parse_report": "mockhm._reports",
+    "Scenario": "mockhm._scenario",
+    "load_scenario": "mockhm._scenario",
+    "check_message": "mockhm._schemas",
+    "validate_body": "mockhm._schemas",
+    "validate_event": "mockhm._schemas",
+    "validate_file": "mockhm._validate",
 }
 
 if TYPE_CHECKING:
@@ -74,34 +88,54 @@ if TYPE_CHECKING:
     from mockhm._keys import api_key as api_key
     from mockhm._keys import parse_key as parse_key
     from mockhm._keys import state_keys as state_keys
+    from mockhm._load import run_load as run_load
+    from mockhm._loadreport import LoadReport as LoadReport
     from mockhm._message import HookEvent as HookEvent
     from mockhm._message import WireMessage as WireMessage
+    from mockhm._pacing import Shape as Shape
     from mockhm._profiles import PROFILES as PROFILES
     from mockhm._profiles import Profile as Profile
     from mockhm._profiles import get_profile as get_profile
+    from mockhm._record import Cassette as Cassette
+    from mockhm._record import Scrubber as Scrubber
+    from mockhm._record import record as record
+    from mockhm._replay import ReplayReport as ReplayReport
+    from mockhm._replay import replay as replay
     from mockhm._reports import HookReport as HookReport
     from mockhm._reports import encode_report as encode_report
     from mockhm._reports import parse_report as parse_report
+    from mockhm._scenario import Scenario as Scenario
+    from mockhm._scenario import load_scenario as load_scenario
+    from mockhm._schemas import check_message as check_message
+    from mockhm._schemas import validate_body as validate_body
+    from mockhm._schemas import validate_event as validate_event
+    from mockhm._validate import validate_file as validate_file
 
 
 __all__ = [
     "PROFILES",
     "BindError",
     "BodyValidationError",
+    "Cassette",
     "Cloud",
     "CloudError",
     "HookEvent",
     "HookManager",
     "HookReport",
     "KeyFormatError",
+    "LoadReport",
     "MessageFormatError",
     "MockHMError",
     "ParsedKey",
     "Profile",
     "PublisherClosedError",
+    "ReplayReport",
     "ReportTimeoutError",
+    "Scenario",
     "ScenarioError",
     "ScenarioNotFoundError",
+    "Scrubber",
+    "Shape",
     "Statistics",
     "SubscriberTimeoutError",
     "UnknownProfileError",
@@ -109,14 +143,22 @@ __all__ = [
     "__version__",
     "api_event",
     "api_key",
+    "check_message",
     "document_state_event",
     "encode_report",
     "get_profile",
+    "load_scenario",
     "parse_key",
     "parse_report",
+    "record",
+    "replay",
     "retry_message",
+    "run_load",
     "state_event",
     "state_keys",
+    "validate_body",
+    "validate_event",
+    "validate_file",
     "vmmonitor_event",
 ]
 

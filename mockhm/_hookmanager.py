@@ -169,8 +169,13 @@ class HookManager:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Stop the I/O thread and close both sockets (linger 0).  Safe to call twice."""
+    def close(self, timeout: float = 2.0, *, linger: float = 0.0) -> None:
+        """Stop the I/O thread and close both sockets.  Safe to call twice.
+
+        ``linger`` (seconds) lets queued events still reach subscribers after the close; it
+        only helps with a context of your own that you then terminate (``ctx.term()`` waits
+        at most that long).  The default 0 discards them.
+        """
         with self._lock:
             if self._closed:
                 return
@@ -181,7 +186,7 @@ class HookManager:
         self._thread.join(timeout)
         if self._thread.is_alive():  # pragma: no cover - would be a bug in _serve
             self._errors.append(RuntimeError(f"mockhm I/O thread did not stop within {timeout} s"))
-        self._pub.close(0)
+        self._pub.close(int(linger * 1000))
         if self._rep is not None:
             self._rep.close(0)
         for fd in (self._wake_r, self._wake_w):
@@ -426,25 +431,31 @@ class HookManager:
                     if not self._closed:
                         self._drain_subscriptions()
                 if self._rep is not None and ready.get(self._rep):
-                    self._serve_report(self._rep)
+                    # Serve every request already queued (one per REQ peer), not one per wake-up.
+                    while self._serve_report(self._rep):
+                        pass
         except Exception as err:  # pragma: no cover - reported through check()
             if not self._closed:
                 log.exception("mockhm I/O thread failed")
                 self._errors.append(err)
 
-    def _serve_report(self, rep: zmq.Socket[bytes]) -> None:
+    def _serve_report(self, rep: zmq.Socket[bytes]) -> bool:
+        """Answer one queued report; ``False`` when none is waiting (or no ACK is sent)."""
         try:
             frames = rep.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:
-            return
+            return False
         received = time.monotonic_ns()
-        if self.ack is not None:
-            rep.send(self.ack)  # the driver acknowledges before it processes (§3.5)
+        # one_hm acknowledges before it processes (§3.5); the mock records first, which no
+        # client can tell apart, so a report is readable as soon as its ACK has arrived.
         report = parse_report(b" ".join(frames))
         with self._cond:
             self.reports.append(report)
             self.report_times.append(received)
             self._cond.notify_all()
+        if self.ack is not None:
+            rep.send(self.ack)
         log.info(
             "report: hook %s rc %s%s", report.hook_id, report.rc, f" ({report.error})" if report.error else ""
         )
+        return self.ack is not None

@@ -1,0 +1,290 @@
+"""``mockhm load``: paced load against hook subscribers, with honest statistics.
+
+Exit codes: 0 all good, 1 tool error, 2 usage error, 99 a ``--threshold`` was broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+from typing import Final
+
+from mockhm._errors import MockHMError
+from mockhm._hookmanager import HookManager
+from mockhm._load import DEFAULT_PERCENTILES, Progress, load_pool, run_load
+from mockhm._loadreport import LoadReport, Threshold, parse_threshold
+from mockhm._pacing import Shape, parse_duration, parse_shape
+
+#: Exit code when a threshold is broken (k6 uses the same).
+THRESHOLD_EXIT: Final = 99
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``load`` parser."""
+    p = sub.add_parser(
+        "load",
+        help="send a paced load (messages per second) and report what subscribers got",
+        description="Bind like one_hm and send pre-rendered events on an absolute schedule (open model). "
+        "Reports sent, refused (lossless mode), lag behind schedule and, with --acks, end-to-end latency "
+        "of HEM-style subscribers that report on 2102. "
+        "Exit codes: 0 ok, 1 error, 2 usage, 99 threshold broken.",
+    )
+    p.add_argument(
+        "source", nargs="?", default="generated",
+        help="'generated' (default: seeded life-cycle events), 'story' (serve's built-in story), "
+        "a capture .jsonl file, or a scenario name or file",
+    )  # fmt: skip
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--rate", type=float, help="constant rate in messages per second")
+    pace.add_argument(
+        "--shape",
+        help="rate shape: constant:RATE, ramp:FROM:TO, steps:RATE@DUR,..., spike:BASE:PEAK:AT:LENGTH, "
+        "stages:DUR@RATE,... (k6-style, from 0)",
+    )
+    pace.add_argument(
+        "--max", action="store_true", help="no pacing: send --count messages as fast as possible"
+    )
+    p.add_argument("--duration", help="run length, e.g. 30s, 500ms, 2m (for --rate, ramp and spike)")
+    p.add_argument("--count", type=int, help="stop after this many messages")
+    p.add_argument(
+        "--arrivals", choices=("uniform", "poisson"), default="uniform", help="spacing (default uniform)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for events and Poisson arrivals (default 0)")
+    p.add_argument("--profile", default="7.4", help="OpenNebula release to imitate (default 7.4)")
+    p.add_argument(
+        "--pool", type=int, default=1000, help="distinct generated messages, cycled (default 1000)"
+    )
+    p.add_argument("--body-size", type=int, help="pad bodies with an open template to about N bytes")
+    p.add_argument("--no-stamp", action="store_true", help="do not add MOCKHM_SEQ/RUN/DUE_NS to bodies")
+    p.add_argument(
+        "--events", default="tcp://127.0.0.1:2101", help="events endpoint (default tcp://127.0.0.1:2101)"
+    )
+    p.add_argument(
+        "--reports", default="tcp://127.0.0.1:2102", help="reports endpoint (default tcp://127.0.0.1:2102)"
+    )
+    p.add_argument("--hwm", type=int, help="SNDHWM, like one_hm --hwm (default libzmq's 1000)")
+    p.add_argument(
+        "--lossless", action="store_true", help="XPUB_NODROP: refuse and count at the HWM instead of dropping"
+    )
+    p.add_argument(
+        "--wait",
+        type=int,
+        default=1,
+        metavar="N",
+        help="wait for N subscriptions first (default 1; 0: no wait)",
+    )
+    p.add_argument("--wait-timeout", type=float, default=30.0, help="seconds to wait for them (default 30)")
+    p.add_argument(
+        "--acks", action="store_true", help="expect a 2102 report per stamped message; measure latency"
+    )
+    p.add_argument(
+        "--drain", type=float, default=2.0, help="seconds to wait for outstanding reports (default 2)"
+    )
+    p.add_argument(
+        "--percentiles", default=",".join(f"{x:g}" for x in DEFAULT_PERCENTILES),
+        help="latency percentiles to report (default 50,90,99,99.9)",
+    )  # fmt: skip
+    p.add_argument(
+        "--threshold", action="append", default=[], metavar="EXPR",
+        help="pass/fail criterion, e.g. 'p99<50ms', 'loss==0', 'refused<1%%', 'lag_p99<5ms'; repeatable",
+    )  # fmt: skip
+    p.add_argument("--json", metavar="PATH", help="write the report as JSON (schema_version 1)")
+    p.add_argument("--csv", metavar="PATH", help="write the per-second timeline as CSV")
+    p.add_argument("--plot", metavar="PATH", help="plot rate and latency: .png (matplotlib) or .html")
+    p.add_argument(
+        "--linger", type=float, default=5.0,
+        help="seconds queued messages may take to reach subscribers after the run (default 5; 0 discards)",
+    )  # fmt: skip
+    p.add_argument(
+        "--processes", type=int, default=1, help="publisher processes behind one XPUB via zmq.proxy"
+    )
+    p.add_argument("--quiet", action="store_true", help="no live progress")
+    p.set_defaults(func=run)
+
+
+def _usage(message: str) -> int:
+    print(f"mockhm load: error: {message}", flush=True)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the load; return 0, 1 (error), 2 (usage) or 99 (threshold broken)."""
+    try:
+        thresholds = [parse_threshold(t) for t in args.threshold]
+        percentiles = tuple(float(x) for x in args.percentiles.split(",") if x.strip())
+        if not percentiles or not all(0 < x <= 100 for x in percentiles):
+            raise ValueError(f"--percentiles {args.percentiles!r}: numbers in (0, 100], comma-separated")
+        duration = parse_duration(args.duration) if args.duration else None
+        shape: Shape | None
+        if args.max:
+            if args.count is None:
+                raise ValueError("--max needs --count")
+            shape = None
+        elif args.shape:
+            shape = parse_shape(args.shape, duration)
+        else:
+            if args.rate is None:
+                raise ValueError("give --rate (messages per second), --shape or --max")
+            shape = Shape.constant(args.rate, duration)
+            if duration is None and args.count is None:
+                raise ValueError("--rate needs --duration or --count")
+        if args.processes < 1:
+            raise ValueError("--processes must be >= 1")
+    except ValueError as err:
+        return _usage(str(err))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = _run(args, shape, thresholds, percentiles, stop)
+    except (MockHMError, ValueError, OSError, ModuleNotFoundError) as err:
+        print(f"mockhm load: {err}", flush=True)
+        return 1
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    broken = [t for t in report.thresholds if not t["ok"]]
+    return THRESHOLD_EXIT if broken else 0
+
+
+def _run(
+    args: argparse.Namespace,
+    shape: Shape | None,
+    thresholds: list[Threshold],
+    percentiles: tuple[float, ...],
+    stop: threading.Event,
+) -> LoadReport:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    out = Console()
+    pool, description = load_pool(args.source, size=args.pool, seed=args.seed, profile=args.profile)
+    import zmq
+
+    # A context of its own, so that closing with a linger and terminating it waits until the
+    # queued messages reached the subscribers (ZeroMQ has no flush).
+    ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    try:
+        hm = HookManager(
+            args.events if args.processes == 1 else "inproc://mockhm-load-unused",
+            args.reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless, journal=False,
+            context=ctx,
+        )  # fmt: skip
+    except BaseException:
+        ctx.term()
+        raise
+    try:
+        if args.processes > 1:
+            from mockhm._loadproc import run_load_processes
+
+            report = run_load_processes(
+                hm, args.events, pool, shape, processes=args.processes, count=args.count,
+                arrivals=args.arrivals, seed=args.seed, stamp=not args.no_stamp, body_size=args.body_size,
+                acks=args.acks, drain=args.drain, percentiles=percentiles, thresholds=thresholds,
+                hwm=args.hwm, lossless=args.lossless, wait=args.wait, wait_timeout=args.wait_timeout,
+                source_name=description, stop=stop, linger=args.linger,
+            )  # fmt: skip
+        else:
+            console.print(f"mockhm load: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}")
+            if args.wait:
+                console.print(f"  waiting for {args.wait} subscription(s) (up to {args.wait_timeout:g} s)…")
+                hm.wait_for_subscribers(args.wait, timeout=args.wait_timeout)
+            report = _with_progress(
+                console, args.quiet, lambda cb: run_load(
+                    hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,
+                    stamp=not args.no_stamp, body_size=args.body_size, acks=args.acks, drain=args.drain,
+                    percentiles=percentiles, thresholds=thresholds, on_progress=cb, stop=stop,
+                    source_name=description,
+                ),
+            )  # fmt: skip
+    finally:
+        hm.close(linger=args.linger)
+        ctx.term()
+    print_summary(out, report)
+    if args.json:
+        report.write_json(args.json)
+    if args.csv:
+        report.write_csv(args.csv)
+    if args.plot:
+        report.write_plot(args.plot)
+    return report
+
+
+def _with_progress(console: object, quiet: bool, go: object) -> LoadReport:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    assert isinstance(console, Console) and callable(go)
+    if quiet or not console.is_terminal:
+        result = go(None)
+        assert isinstance(result, LoadReport)
+        return result
+    with Bar(
+        TextColumn("[bold]load"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[stats]}"), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("load", total=None, stats="")
+
+        def update(p: Progress) -> None:
+            rate = p.sent / p.elapsed_s if p.elapsed_s >= 0.2 else 0.0
+            bar.update(
+                task, total=p.total, completed=p.scheduled_so_far,
+                stats=f"sent {p.sent} refused {p.refused} lag {p.lag_ms:.1f} ms {rate:,.0f}/s "
+                f"reports {p.reports}",
+            )  # fmt: skip
+
+        result = go(update)
+    assert isinstance(result, LoadReport)
+    return result
+
+
+def print_summary(console: object, report: LoadReport) -> None:
+    """The end-of-run table (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    assert isinstance(console, Console)
+    table = Table(
+        title=f"mockhm load: {report.shape} -> {report.endpoint} ({report.mode})", show_header=False
+    )
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    table.add_row("scheduled", f"{report.scheduled}" + (" (stopped early)" if report.stopped_early else ""))
+    table.add_row("sent", f"{report.sent}  ({report.rate:,.1f}/s over {report.duration_s:.3f} s)")
+    if report.mode == "lossless":
+        table.add_row("refused at HWM", str(report.refused))
+    else:
+        table.add_row(
+            "dropped at HWM", "not visible (faithful PUB mode drops silently; use --lossless or --acks)"
+        )
+    if report.lag_ms:
+        table.add_row("lag behind schedule", _ms(report.lag_ms, report.percentiles))
+    if report.acks_expected:
+        table.add_row("acknowledged", f"{report.acked} of {report.sent_stamped} stamped (unmatched reports: "
+                      f"{report.unmatched_reports})")  # fmt: skip
+        table.add_row(
+            "latency from schedule", _ms(report.latency_ms, report.percentiles) if report.latency_ms else "-"
+        )
+    loss = report.loss
+    table.add_row("loss", "unknown" if loss is None else str(loss))
+    for t in report.thresholds:
+        mark = "[green]ok[/]" if t["ok"] else "[red]BROKEN[/]"
+        actual = "unknown" if t["actual"] is None else f"{t['actual']:g}"
+        table.add_row(
+            f"threshold {t['threshold']}", f"{mark} (actual {actual}){' ' + t['why'] if t['why'] else ''}"
+        )
+    console.print(table)
+
+
+def _ms(values: dict[str, float] | None, percentiles: tuple[float, ...]) -> str:
+    if not values:
+        return "-"
+    parts = [f"p{p:g} {values[f'p{p:g}']:.3f}" for p in percentiles]
+    return " ".join([*parts, f"max {values['max']:.3f}"]) + " ms"

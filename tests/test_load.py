@@ -1,0 +1,385 @@
+"""Load runs (issue 7): schedules, stamps, and statistics checked against real subscribers.
+
+Every subscriber here is a real ZeroMQ socket on 127.0.0.1; every receive has a timeout.
+Protocol facts: two frames per message (§1), reports ``<rc> <hook_id> <b64>`` answered
+with ``ACK`` (§3.5), HEM's ARGUMENTS (§7.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import zmq
+from lxml import etree
+
+from mockhm import Cloud, HookManager, encode_report
+from mockhm._load import extract_stamp, generated_pool, render, run_load, stamp_point
+from mockhm._loadreport import CSV_COLUMNS, SCHEMA_VERSION, parse_threshold
+from mockhm._pacing import Shape, parse_shape, schedule
+from mockhm._schemas import validate_body
+
+LOCAL = "tcp://127.0.0.1:*"
+
+
+@pytest.fixture
+def ctx() -> zmq.Context[zmq.Socket[bytes]]:
+    return zmq.Context.instance()
+
+
+def _sub(
+    ctx: zmq.Context[zmq.Socket[bytes]], endpoint: str, *, rcvhwm: int | None = None
+) -> zmq.Socket[bytes]:
+    sock = ctx.socket(zmq.SUB)
+    sock.setsockopt(zmq.LINGER, 0)
+    if rcvhwm is not None:
+        sock.setsockopt(zmq.RCVHWM, rcvhwm)
+        sock.setsockopt(zmq.RCVBUF, 4096)
+    sock.connect(endpoint)
+    sock.subscribe(b"")
+    return sock
+
+
+def _count(sock: zmq.Socket[bytes], expected: int, timeout_ms: int = 3000) -> int:
+    """Receive until ``expected`` messages arrived or nothing came for ``timeout_ms``."""
+    got = 0
+    while got < expected and sock.poll(timeout_ms):
+        frames = sock.recv_multipart()
+        assert len(frames) == 2  # §1: key and content
+        got += 1
+    return got
+
+
+@pytest.fixture
+def pool() -> list[tuple[bytes, ...]]:
+    return generated_pool(100, seed=1)
+
+
+# -- schedules -------------------------------------------------------------------------------
+
+
+def test_constant_schedule_is_absolute_and_exact() -> None:
+    offsets = schedule(Shape.constant(1000, 0.5))
+    assert len(offsets) == 500
+    assert offsets[:3] == [0, 1_000_000, 2_000_000]
+    assert offsets[-1] == 499_000_000  # n / rate, no accumulated error
+
+
+def test_ramp_schedule_integrates_the_rate() -> None:
+    offsets = schedule(Shape.ramp(0, 1000, 2.0))  # area = 1000 messages
+    assert len(offsets) == 1000
+    first_half = sum(1 for o in offsets if o < 1_000_000_000)
+    assert first_half == 250  # a quarter of the area lies under the first half of the ramp
+
+
+def test_steps_and_spike_shapes() -> None:
+    steps = schedule(parse_shape("steps:100@1s,400@500ms", None))
+    assert len(steps) == 300
+    spike = schedule(parse_shape("spike:100:1000:1s:500ms", 2.0))
+    assert len(spike) == 150 + 500  # 1.5 s at 100/s + 0.5 s at 1000/s
+    during = [o for o in spike if 1_000_000_000 <= o < 1_500_000_000]
+    assert len(during) == 500
+
+
+def test_poisson_arrivals_are_seeded_and_keep_the_mean_rate() -> None:
+    a = schedule(Shape.constant(2000, 1.0), arrivals="poisson", seed=7)
+    assert a == schedule(Shape.constant(2000, 1.0), arrivals="poisson", seed=7)
+    assert a != schedule(Shape.constant(2000, 1.0), arrivals="poisson", seed=8)
+    assert 1800 < len(a) < 2200  # 2000 +- 4.5 sigma
+    gaps = [b - x for x, b in itertools.pairwise(a)]
+    assert len(set(gaps)) > len(gaps) // 2  # not evenly spaced
+
+
+def test_shape_errors_name_the_allowed_forms() -> None:
+    with pytest.raises(ValueError, match=r"ramp:FROM:TO.*spike:BASE:PEAK:AT:LENGTH"):
+        parse_shape("zigzag:1", 1.0)
+    with pytest.raises(ValueError, match="needs --duration"):
+        parse_shape("ramp:1:10", None)
+    with pytest.raises(ValueError, match="give a duration or a message count"):
+        schedule(Shape.constant(10))
+
+
+# -- stamps ------------------------------------------------------------------------------------
+
+
+def test_stamped_bodies_stay_valid_and_sorted() -> None:
+    cloud = Cloud("7.4", seed=3)
+    cloud.host_allocate()
+    events = cloud.vm_allocate() + cloud.host_monitor(0)
+    frames = [m.frames for e in events for m in e.messages()]
+    out = render(frames, [0, 5_000] * len(frames), run_id="abc123", body_size=3000)
+    stamped = [f for f, s in zip(out.frames, out.stamped, strict=True) if s]
+    assert stamped, "VM and HOST documents have open templates"
+    for seq, (key, content) in enumerate(out.frames):
+        if not out.stamped[seq]:
+            continue
+        body = base64.b64decode(content)
+        validate_body(body, profile="7.4", key=key.decode())
+        root = etree.fromstring(body)
+        template = root.find(".//USER_TEMPLATE")
+        if template is None:
+            template = root.find(".//TEMPLATE")
+        assert template is not None
+        names = [child.tag for child in template]
+        assert names == sorted(names)  # oned writes template attributes in order (§3.1)
+        assert template.findtext("MOCKHM_SEQ") == str(seq)
+        assert template.findtext("MOCKHM_RUN") == "abc123"
+        assert template.findtext("MOCKHM_DUE_NS") == str(out.offsets[seq])
+        assert len(body) >= 3000 - 100
+
+
+def test_stamp_point_skips_nested_and_cdata() -> None:
+    body = (
+        b"<X><USER_TEMPLATE><A><![CDATA[<Z>]]></A><LOG><ZZ>1</ZZ></LOG><MA/><ROLE/><ZONE>1</ZONE>"
+        b"</USER_TEMPLATE></X>"
+    )
+    point = stamp_point(body)
+    assert point is not None
+    assert body[point:].startswith(b"<ROLE/>")  # not inside CDATA, not before the nested <ZZ>
+    assert stamp_point(b"<HOOK_MESSAGE><CALL>one.vm.info</CALL></HOOK_MESSAGE>") is None
+
+
+def test_extract_stamp_from_text_and_base64() -> None:
+    assert extract_stamp("MOCKHM_RUN=ab12 MOCKHM_SEQ=42") == ("ab12", 42)
+    doc = b"<VM><USER_TEMPLATE><MOCKHM_RUN><![CDATA[ff00]]></MOCKHM_RUN><MOCKHM_SEQ><![CDATA[7]]></MOCKHM_SEQ></USER_TEMPLATE></VM>"
+    assert extract_stamp("one " + base64.b64encode(doc).decode() + " two") == ("ff00", 7)
+    assert extract_stamp("nothing here") is None
+    assert extract_stamp(None) is None
+
+
+# -- statistics against real subscribers ---------------------------------------------------------
+
+
+def test_sent_equals_received_below_the_hwm(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]]
+) -> None:
+    with HookManager(LOCAL, None, journal=False, lossless=True, hwm=100_000) as hm:
+        sub = _sub(ctx, hm.events_endpoint)
+        try:
+            hm.wait_for_subscribers(1)
+            report = run_load(hm, pool, Shape.constant(2000, 0.5))
+            received = _count(sub, report.sent)
+        finally:
+            sub.close(0)
+    assert report.scheduled == 1000
+    assert report.sent == 1000 == received
+    assert report.refused == 0
+    assert report.loss == 0 and report.mode == "lossless"
+    assert report.lag_ms is not None and report.lag_ms["count"] == 1000
+    assert sum(row.sent for row in report.timeline) == 1000
+
+
+def test_refusals_are_counted_and_nothing_sent_is_lost(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]]
+) -> None:
+    with HookManager(LOCAL, None, journal=False, lossless=True, hwm=10) as hm:
+        sub = _sub(ctx, hm.events_endpoint, rcvhwm=10)  # connected, subscribed, not reading
+        try:
+            hm.wait_for_subscribers(1)
+            report = run_load(hm, pool, None, count=20_000)
+            stats = hm.statistics()
+            received = _count(sub, report.sent, timeout_ms=2000)
+        finally:
+            sub.close(0)
+    assert report.refused > 0, "a tiny HWM and a subscriber that does not read must refuse"
+    assert report.sent + report.refused == 20_000
+    assert (stats.sent, stats.refused) == (report.sent, report.refused)
+    assert received == report.sent  # lossless: everything that was sent arrives
+    assert report.loss == report.refused
+    assert sum(r.refused for r in report.timeline) == report.refused
+    assert parse_threshold("loss==0").check(report)["ok"] is False
+
+
+def test_faithful_mode_says_loss_is_unknown(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]]
+) -> None:
+    with HookManager(LOCAL, None, journal=False) as hm:
+        report = run_load(hm, pool, Shape.constant(1000, 0.1))
+    assert report.mode == "faithful" and report.sent == 100
+    assert report.loss is None
+    verdict = parse_threshold("loss==0").check(report)
+    assert verdict["ok"] is False and "invisible" in verdict["why"]
+
+
+def _hem(
+    ctx: zmq.Context[zmq.Socket[bytes]], hm: HookManager, stop: threading.Event, plain: bool
+) -> Iterator[threading.Thread]:
+    """A HEM-style executor: SUB on 2101, one REQ report per message on 2102 (§7.1, §3.5)."""
+    sub = _sub(ctx, hm.events_endpoint)
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.LINGER, 0)
+    assert hm.reports_endpoint is not None
+    req.connect(hm.reports_endpoint)
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                if not sub.poll(50):
+                    continue
+                _, content = sub.recv_multipart()
+                args = content.decode()
+                if plain:  # an executor that passes the stamps as text
+                    got = extract_stamp(args)
+                    if got is None:
+                        continue
+                    args = f"MOCKHM_RUN={got[0]} MOCKHM_SEQ={got[1]}"
+                req.send(encode_report(0, 7, arguments=args))
+                assert req.poll(2000) and req.recv() == b"ACK"
+        finally:
+            sub.close(0)
+            req.close(0)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join(5)
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["base64-body", "text"])
+def test_hem_reports_give_latency_from_the_schedule(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]], plain: bool
+) -> None:
+    stop = threading.Event()
+    with HookManager(LOCAL, LOCAL, journal=False, lossless=True, hwm=100_000) as hm:
+        hem = _hem(ctx, hm, stop, plain)
+        next(hem)
+        hm.wait_for_subscribers(1)
+        report = run_load(
+            hm, pool, Shape.constant(500, 0.5), acks=True, drain=3.0, percentiles=(50, 99),
+            thresholds=[parse_threshold("p99<60s"), parse_threshold("p50<1ns")],
+        )  # fmt: skip
+        next(hem, None)
+    assert report.stamped > 0 and report.stamped < report.sent  # API events carry no template
+    assert report.acked == report.stamped
+    assert report.unacked == 0 and report.loss == 0
+    # The base64 executor also reports unstamped messages: they are counted, never matched.
+    assert report.unmatched_reports == (0 if plain else report.sent - report.stamped)
+    lat = report.latency_ms
+    assert lat is not None and lat["count"] == report.acked
+    assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"]
+    assert set(lat) >= {"p50", "p99", "min", "mean", "max"}
+    assert sum(r.acked for r in report.timeline) == report.acked
+    assert [t["ok"] for t in report.thresholds] == [True, False]
+
+
+def test_reports_of_another_run_are_not_counted(ctx: zmq.Context[zmq.Socket[bytes]]) -> None:
+    with HookManager(LOCAL, LOCAL, journal=False) as hm:
+        req = ctx.socket(zmq.REQ)
+        req.setsockopt(zmq.LINGER, 0)
+        assert hm.reports_endpoint is not None
+        req.connect(hm.reports_endpoint)
+        try:
+            req.send(encode_report(0, 1, arguments="MOCKHM_RUN=0000 MOCKHM_SEQ=0"))
+            assert req.poll(2000) and req.recv() == b"ACK"
+            hm.wait_for_report(1)
+            report = run_load(hm, generated_pool(20), Shape.constant(1000, 0.01), acks=True, drain=0.2)
+        finally:
+            req.close(0)
+    assert report.acked == 0 and report.unmatched_reports == 0  # the old report predates the run
+
+
+# -- thresholds and the report files ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("p99 ~ 5", "expected METRIC OP VALUE"),
+        ("speed<5", "unknown metric 'speed'.*loss.*p99|unknown metric 'speed'"),
+        ("p99<5kg", "unit 'kg' not allowed; use ns, us, ms or s"),
+        ("loss<5ms", "takes a count or N%"),
+        ("p101<5", r"percentile 101 must be in \(0, 100\]"),
+    ],
+)
+def test_threshold_errors_are_clear(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_threshold(text)
+
+
+def test_threshold_units_and_percent() -> None:
+    assert parse_threshold("p99.9<=2s").value == 2000.0
+    assert parse_threshold("lag_max<500us").value == 0.5
+    t = parse_threshold("refused<1%")
+    assert t.percent and t.value == 1.0
+
+
+def _mockhm(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockhm", "load", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_cli_broken_threshold_exits_99_and_writes_reports(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    csv_path = tmp_path / "r.csv"
+    html = tmp_path / "r.html"
+    proc = _mockhm(
+        "--events", LOCAL, "--reports", LOCAL, "--wait", "0", "--lossless", "--rate", "1000",
+        "--count", "200", "--pool", "50", "--threshold", "sent<10", "--threshold", "refused==0",
+        "--json", str(out), "--csv", str(csv_path), "--plot", str(html), "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 99, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["sent"] == 200 and data["refused"] == 0 and data["mode"] == "lossless"
+    assert [t["ok"] for t in data["thresholds"]] == [False, True]
+    assert csv_path.read_text().splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert "<svg" in html.read_text()
+    assert "BROKEN" in proc.stdout
+
+
+def test_cli_passing_thresholds_exit_0() -> None:
+    proc = _mockhm(
+        "--events", LOCAL, "--reports", LOCAL, "--wait", "0", "--rate", "2000", "--duration", "100ms",
+        "--pool", "50", "--threshold", "sent==200", "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cli_usage_and_tool_errors() -> None:
+    bad = _mockhm(
+        "--events", LOCAL, "--reports", LOCAL, "--rate", "10", "--count", "1", "--threshold", "p99 is low"
+    )
+    assert bad.returncode == 2
+    assert "expected METRIC OP VALUE" in bad.stdout and "operators: <= >= == != < >" in bad.stdout
+    with HookManager(LOCAL, None) as hm:  # the port is taken: a tool error, exit 1
+        busy = _mockhm("--events", hm.events_endpoint, "--reports", LOCAL, "--rate", "10", "--count", "1")
+    assert busy.returncode == 1
+    assert "cannot bind the events socket" in busy.stdout
+
+
+def test_two_publisher_processes_behind_one_proxy(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]]
+) -> None:
+    from mockhm._loadproc import run_load_processes
+
+    probe = ctx.socket(zmq.XPUB)  # find a free port for the proxy's backend
+    probe.setsockopt(zmq.LINGER, 0)
+    probe.bind(LOCAL)
+    endpoint = probe.getsockopt(zmq.LAST_ENDPOINT).decode()  # type: ignore[union-attr]
+    probe.close(0)
+    sub = _sub(ctx, endpoint)
+    try:
+        with HookManager("inproc://test-load-procs", None, journal=False, lossless=True) as hm:
+            report = run_load_processes(
+                hm, endpoint, pool, Shape.constant(2000, 0.5), processes=2, lossless=True, hwm=100_000,
+                wait=1, wait_timeout=20, linger=5,
+            )  # fmt: skip
+        received = _count(sub, report.sent)
+    finally:
+        sub.close(0)
+    assert report.processes == 2 and report.endpoint == endpoint
+    assert report.sent == 1000 == received and report.refused == 0
+    assert report.lag_ms is not None and report.lag_ms["count"] == 1000
