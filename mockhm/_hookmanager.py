@@ -226,25 +226,7 @@ class HookManager:
 
     def send_frames(self, frames: Sequence[bytes]) -> int:
         """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
-        flags = zmq.NOBLOCK if self.lossless else 0
-        with self._lock:
-            if self._closed:
-                raise PublisherClosedError("the mock Hook Manager is closed")
-            try:
-                self._pub.send_multipart(frames, flags=flags, copy=False)
-            except zmq.Again:
-                self._refused += 1
-                self._drain_subscriptions()
-                return 0
-            self._sent += 1
-            self._sent_bytes += sum(len(f) for f in frames)
-            key = frames[0].decode("ascii", "replace") if frames else ""
-            self._per_key[key] += 1
-            if self._journal_on:
-                self.journal.append(tuple(frames))
-            self._drain_subscriptions()
-        log.debug("sent %r (%d bytes)", key, sum(len(f) for f in frames))
-        return 1
+        return self.send_many((frames,))
 
     def send_many(self, batch: Sequence[Sequence[bytes]]) -> int:
         """Send many multipart messages in order under one lock; return how many were sent.
