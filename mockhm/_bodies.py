@@ -141,7 +141,10 @@ def api_event(
     label = None
     broken = [p for p in parts if not _well_formed(p)]
     if broken:
-        label = f"ill-formed XML: {call} carries a raw '&' or '<' in a parameter value, as oned writes it (§3.2.1)"
+        label = (
+            f"ill-formed XML: {call} carries a raw '&' or '<' in a parameter value, "
+            "as oned writes it (§3.2.1)"
+        )
         if not ill_formed:
             raise ValueError(
                 f"{call}: a parameter value holds a raw '&' or '<' that oned would not escape, so the body "

@@ -612,10 +612,7 @@ class Cloud:
 
 def _template_string(template: Mapping[str, object]) -> str:
     """The ``A="B"`` form a CLI user sends to ``one.vm.allocate`` (§6.1)."""
-    parts = []
-    for key in ("NAME", "CPU", "VCPU", "MEMORY"):
-        if key in template:
-            parts.append(f'{key}="{template[key]}"')
+    parts = [f'{key}="{template[key]}"' for key in ("NAME", "CPU", "VCPU", "MEMORY") if key in template]
     disk = template.get("DISK")
     if isinstance(disk, Mapping):
         parts.append(f'DISK=[IMAGE_ID="{disk.get("IMAGE_ID", "0")}"]')

@@ -19,7 +19,8 @@ _PERMISSION_TAGS = tuple(f"{who}_{what}" for who in ("OWNER", "GROUP", "OTHER") 
 
 
 def _permissions(bits: tuple[int, ...]) -> str:
-    return "<PERMISSIONS>" + "".join(el(t, b) for t, b in zip(_PERMISSION_TAGS, bits, strict=True)) + "</PERMISSIONS>"
+    inner = "".join(el(t, b) for t, b in zip(_PERMISSION_TAGS, bits, strict=True))
+    return f"<PERMISSIONS>{inner}</PERMISSIONS>"
 
 
 def _ids(tag: str, ids: list[int]) -> str:
@@ -147,7 +148,6 @@ class VmDocument:
             + ("<BACKUPS><BACKUP_CONFIG/><BACKUP_IDS></BACKUP_IDS></BACKUPS>" if profile.vm_backups else "")
             + "</VM>"
         )  # fmt: skip
-
 
     def _template(self) -> dict[str, object]:
         if not self.upstream_compatible:

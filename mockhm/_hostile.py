@@ -22,7 +22,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from mockhm._bodies import api_event, document_state_event
+from mockhm._bodies import ApiValue, api_event, document_state_event
 from mockhm._defaults import default_document
 from mockhm._documents import ImageDocument, Owner, VmDocument, VnetDocument
 from mockhm._message import HookEvent, WireMessage, b64encode
@@ -63,7 +63,8 @@ def _vm_event(vm_id: int, state: str, lcm: str, prof: Profile, **fields: object)
 
 
 def _amp_in_param(vm_id: int, prof: Profile) -> HostileCase:
-    ev = api_event("one.vm.update", [vm_id, 'DESCRIPTION="web & db"', 1], result=vm_id, profile=prof, ill_formed=True)
+    params: list[ApiValue] = [vm_id, 'DESCRIPTION="web & db"', 1]
+    ev = api_event("one.vm.update", params, result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "amp-in-parameter",
         "ill-formed XML: a template IN value with a raw '&' (oned does not escape, §3.2.1)",
@@ -72,7 +73,8 @@ def _amp_in_param(vm_id: int, prof: Profile) -> HostileCase:
 
 
 def _lt_in_param(vm_id: int, prof: Profile) -> HostileCase:
-    ev = api_event("one.vm.update", [vm_id, 'NOTE="load < 5"', 1], result=vm_id, profile=prof, ill_formed=True)
+    params: list[ApiValue] = [vm_id, 'NOTE="load < 5"', 1]
+    ev = api_event("one.vm.update", params, result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "lt-in-parameter",
         "ill-formed XML: a template IN value with a raw '<' (§3.2.1)",

@@ -162,7 +162,7 @@ def test_vmmonitor_pseudo_call() -> None:
         "</VALUE></PARAMETER><PARAMETER><POSITION>2</POSITION><TYPE>IN</TYPE><VALUE>RC=0</VALUE>"
         "</PARAMETER></PARAMETERS><EXTRA><VM_ID>7</VM_ID></EXTRA></CALL_INFO></HOOK_MESSAGE>"
     )
-    with pytest.raises(ValueError, match="from 7.2"):
+    with pytest.raises(ValueError, match=r"from 7\.2"):
         vmmonitor_event(7, {}, profile="7.0")
 
 
@@ -265,11 +265,16 @@ def test_unknown_document_field_is_named() -> None:
 
 def test_ill_formed_only_on_purpose() -> None:
     """Reference §3.2.1: oned writes '&' raw; mockhm builds that only when asked, and labels it."""
-    with pytest.raises(ValueError, match=r"^one.vm.update: a parameter value holds a raw '&' or '<'.*ill_formed=True"):
+    with pytest.raises(
+        ValueError, match=r"^one.vm.update: a parameter value holds a raw '&' or '<'.*ill_formed=True"
+    ):
         api_event("one.vm.update", [5, 'DESCRIPTION="a & b"', 1], result=5)
     event = api_event("one.vm.update", [5, 'DESCRIPTION="a & b"', 1], result=5, ill_formed=True)
     assert event.label is not None and event.label.startswith("ill-formed XML")
     assert '<VALUE>DESCRIPTION="a & b"</VALUE>' in event.text()
     with pytest.raises(ValueError, match="ill_formed=True"):
         api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.4")
-    assert api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.0").label is None
+    assert (
+        api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.0").label
+        is None
+    )

@@ -19,7 +19,6 @@ from mockhm import (
 )
 from mockhm._message import WireMessage
 
-
 Sub = Callable[..., zmq.Socket[bytes]]
 
 

@@ -6,7 +6,6 @@ bodies that upstream can accept are shown to be accepted.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -17,7 +16,6 @@ from lxml import etree
 
 from mockhm._bodies import api_event, document_state_event, retry_message, state_event
 from mockhm._defaults import default_document
-from mockhm._documents import HostDocument, VmDocument
 from mockhm._errors import BodyValidationError
 from mockhm._schemas import validate_body
 from mockhm._upstream import (
