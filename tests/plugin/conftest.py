@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["pytester"]
+# pytester is enabled for the whole suite in pyproject.toml (addopts "-p pytester"):
+# pytest refuses pytest_plugins in a conftest below the rootdir.
 
 #: Every inner session gets this ini (tests that need more keys extend it): pytest-asyncio warns
 #: without a loop scope, and the outer filterwarnings=error would turn that into an error.
