@@ -318,11 +318,11 @@ class HookManager:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     seen = sorted(self._active.elements())
-                    what = f"for keys starting {prefix!r}" if prefix is not None else ""
+                    what = f" for keys starting {prefix!r}" if prefix is not None else ""
                     raise SubscriberTimeoutError(
-                        f"{count} subscription(s) {what} expected on {self.events_endpoint} within "
+                        f"{count} subscription(s){what} expected on {self.events_endpoint} within "
                         f"{timeout} s, saw {len(seen)}: {seen!r}; a subscriber must set its filter "
-                        "and connect before events are published".replace("  ", " "),
+                        "and connect before events are published",
                         endpoint=self.events_endpoint,
                         expected=count,
                         seen=seen,

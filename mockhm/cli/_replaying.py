@@ -11,6 +11,7 @@ from typing import Any
 
 from mockhm._hookmanager import HookManager
 from mockhm._replay import ReplayReport, load_source, replay
+from mockhm.cli.serve import wait_for_subscribers
 
 
 def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, Callable[[], None]]:
@@ -60,14 +61,7 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
             f"on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
             flush=True,
         )
-        if args.wait:
-            print(f"  waiting for {args.wait} subscription(s)…", flush=True)
-            while not stop.is_set():
-                try:
-                    hm.wait_for_subscribers(args.wait, timeout=0.5)
-                    break
-                except TimeoutError:
-                    continue
+        wait_for_subscribers(hm, args.wait, stop)
         progress, done = _progress(source.name)
 
         def tick(n: int, total: int, loop: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 import time
@@ -76,6 +77,17 @@ def _replay_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 
 
+def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:
+    """Wait for ``count`` subscriptions (none if 0), giving up promptly when ``stop`` is set."""
+    if not count:
+        return
+    print(f"  waiting for {count} subscription(s)…", flush=True)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            hm.wait_for_subscribers(count, timeout=0.5)
+            return
+
+
 def _endpoint(explicit: str | None, bind: str, port: str) -> str:
     return explicit or f"tcp://{bind}:{port}"
 
@@ -127,14 +139,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         print(
             f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
         )
-        if args.wait:
-            print(f"  waiting for {args.wait} subscription(s)…", flush=True)
-            while not stop.is_set():
-                try:
-                    hm.wait_for_subscribers(args.wait, timeout=0.5)
-                    break
-                except TimeoutError:
-                    continue
+        wait_for_subscribers(hm, args.wait, stop)
         story = mixed_day(Cloud(args.profile, seed=args.seed))
         interval = 1.0 / args.rate if args.rate > 0 else 0.0
         start = time.monotonic()
