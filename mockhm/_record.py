@@ -482,6 +482,8 @@ class Cassette:
     filters: Sequence[str] = ("",)
     scrub: bool = True
     recorder: Recorder | None = None
+    #: What the last :meth:`start` replayed, if it replayed.
+    last_replay: ReplayReport | None = None
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -499,8 +501,8 @@ class Cassette:
         if mode == "none":
             if not exists:
                 raise ScenarioNotFoundError(
-                    f"cassette {self.path} does not exist and the record mode is 'none' (the default), "
-                    "which never records; record it once with record mode 'once' and a live Hook Manager",
+                    f"cassette {self.path} does not exist and the record mode is 'none', which never "
+                    "records; record it once with record mode 'once' and a live Hook Manager",
                     path=str(self.path),
                 )
             return CassettePlan(True, False, False, f"mode 'none': cassette {state}, replaying it")
@@ -524,7 +526,12 @@ class Cassette:
         return plan
 
     def start(self, hookmanager: HookManager | None = None, **replay_options: Any) -> CassettePlan:
-        """Replay into ``hookmanager`` if the plan says so, then start recording if it says so."""
+        """Replay into ``hookmanager`` if the plan says so, then start recording if it says so.
+
+        The replay starts at once: pass ``wait=N`` (a :func:`~mockhm._replay.replay` option) so
+        that it first waits for N subscriptions, since a PUB stream sent earlier is lost.  The
+        pytest plugin instead replays when the test calls ``hookmanager_cassette.play()``.
+        """
         plan = self.decide()
         if plan.replay:
             if hookmanager is None:

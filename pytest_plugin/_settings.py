@@ -75,7 +75,32 @@ OPTIONS: Final[tuple[Option, ...]] = (
         "validate", "--hm-validate", "hm_validate", "MOCKHM_VALIDATE", "validate built events before sending"
     ),
     Option("seed", "--hm-seed", "hm_seed", "MOCKHM_SEED", "seed of hookmanager.cloud (names, addresses)"),
+    Option(
+        "record_mode",
+        "--hm-record-mode",
+        "hm_record_mode",
+        "MOCKHM_RECORD_MODE",
+        "cassette record mode: none (replay only), once, new_episodes, all or rewrite",
+    ),
+    Option(
+        "record_from",
+        "--hm-record-from",
+        "hm_record_from",
+        "MOCKHM_RECORD_FROM",
+        "live Hook Manager events endpoint cassettes record from, e.g. tcp://oned.example:2101",
+    ),
+    Option(
+        "cassette_dir",
+        "--hm-cassette-dir",
+        "hm_cassette_dir",
+        "MOCKHM_CASSETTE_DIR",
+        "cassette directory (default: cassettes/ next to each test module)",
+    ),
 )
+
+#: Cassette record modes, in pytest-recording's words (the same as ``mockhm._record.RECORD_MODES``,
+#: repeated here so that resolving settings does not import pyzmq).
+RECORD_MODES: Final[tuple[str, ...]] = ("none", "once", "new_episodes", "all", "rewrite")
 
 #: Keyword arguments the ``hookmanager`` marker accepts (settings plus per-instance knobs).
 MARKER_KWARGS: Final[frozenset[str]] = frozenset(
@@ -92,6 +117,9 @@ class Settings:
     scenarios_dir: Path | None = None
     validate: bool = True
     seed: int = 0
+    record_mode: str = "none"
+    record_from: str | None = None
+    cassette_dir: Path | None = None
     #: ``name -> "marker" | "cli" | "env" | "ini" | "default"``.
     sources: Mapping[str, str] | None = None
 
@@ -151,12 +179,30 @@ def _to_seed(value: object, where: str) -> int:
     return parse_seed(str(value), where=where)
 
 
+def _to_record_mode(value: object, where: str) -> str:
+    if isinstance(value, str) and value.strip() in RECORD_MODES:
+        return value.strip()
+    allowed = ", ".join(RECORD_MODES)
+    raise pytest.UsageError(f"{where}: expected a record mode, one of {allowed}; got {value!r}")
+
+
+def _to_endpoint(value: object, where: str) -> str:
+    if isinstance(value, str) and "://" in value and "*" not in value:
+        return value.strip()
+    raise pytest.UsageError(
+        f"{where}: expected a Hook Manager events endpoint such as 'tcp://oned.example:2101', got {value!r}"
+    )
+
+
 _CONVERTERS: Final[dict[str, Callable[[object, str], object]]] = {
     "profile": _to_profile,
     "bind": _to_bind,
     "scenarios_dir": _to_dir,
     "validate": _to_bool,
     "seed": _to_seed,
+    "record_mode": _to_record_mode,
+    "record_from": _to_endpoint,
+    "cassette_dir": _to_dir,
 }
 
 
@@ -194,7 +240,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         ini = config.getini(opt.ini)
         if ini is not None and ini != "":
             value = convert(ini, f"ini key {opt.ini}")
-            if opt.name == "scenarios_dir" and isinstance(value, Path) and not value.is_absolute():
+            if isinstance(value, Path) and not value.is_absolute():  # directories: relative to the ini
                 base = config.inipath.parent if config.inipath else config.rootpath
                 value = base / value
             values[opt.name], sources[opt.name] = value, "ini"

@@ -16,6 +16,10 @@ Fixtures:
 * ``hookmanager_config`` - the session's resolved :class:`Settings` (markers apply on top per
   test); overridable.
 * ``caphookreports`` - what executors reported on the 2102 channel during the test.
+* ``hookmanager_cassette`` - this test's cassette (:class:`CassetteFixture`): replayed into
+  ``hookmanager`` by ``hookmanager_cassette.play()`` once subscribers are ready, or recorded
+  from the live Hook Manager of ``--hm-record-from``; used by every test marked
+  ``@pytest.mark.hookmanager_cassette``.
 * ``shared_hookmanager`` - one session-wide instance for Hypothesis ``@given`` tests, which
   must not request function-scoped fixtures: use ``with shared_hookmanager.example():``.
 
@@ -29,6 +33,9 @@ order, highest first::
     --hm-scenarios-dir  MOCKHM_SCENARIOS_DIR  hm_scenarios_dir  (built-in scenarios only)
     --hm-[no-]validate  MOCKHM_VALIDATE       hm_validate       on
     --hm-seed           MOCKHM_SEED           hm_seed           0
+    --hm-record-mode    MOCKHM_RECORD_MODE    hm_record_mode    none (replay only)
+    --hm-record-from    MOCKHM_RECORD_FROM    hm_record_from    (no live Hook Manager)
+    --hm-cassette-dir   MOCKHM_CASSETTE_DIR   hm_cassette_dir   cassettes/ next to the test module
 
 This module imports neither pyzmq nor lxml: they are imported when a fixture is first used.
 """
@@ -42,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ._cassette import CassetteFixture, cassette_path, marker_options
 from ._fixture import EVENTS_ENV, REPORTS_ENV, CapHookReports, HookManagerFixture
 from ._settings import MARKER_KWARGS, Settings, add_options, resolve
 
@@ -57,6 +65,9 @@ MARKERS = (
     "verify=False skips the teardown verification",
     "hookmanager_scenario(name_or_path, *, speed=None): load a mockhm scenario (a built-in name, a "
     "name in --hm-scenarios-dir, or a file) for hookmanager.play()",
+    "hookmanager_cassette(name=None, *, mode=None, filters=None): replay this test's mockhm cassette "
+    "(hookmanager_cassette.play()) or record it from --hm-record-from; mode is a record mode "
+    "(none, once, new_episodes, all, rewrite), filters the key prefixes recorded",
 )
 
 #: Factory ``make_hookmanager(...)``: returns a started :class:`HookManagerFixture`.
@@ -78,8 +89,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SETTINGS] = resolve(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """``mockhm 0.1.0: profile 7.4 (default), seed 0 (default), ...``."""
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """``mockhm 0.1.0: profile 7.4 (default), seed 0 (default), ...``, and the record mode
+    and source when the mode is not ``none``."""
     s = config.stash[_SETTINGS]
     from importlib.metadata import PackageNotFoundError, version
 
@@ -88,12 +100,29 @@ def pytest_report_header(config: pytest.Config) -> str:
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         release = "?"
     scenarios = str(s.scenarios_dir) if s.scenarios_dir else "built-in only"
-    return (
+    lines = [
         f"mockhm {release}: profile {s.profile} ({s.source('profile')}), seed {s.seed} "
         f"({s.source('seed')}), validate {'on' if s.validate else 'off'} ({s.source('validate')}), "
         f"endpoints {s.endpoint()} ({s.source('bind')}; fresh ports per test), "
         f"scenarios {scenarios} ({s.source('scenarios_dir')})"
-    )
+    ]
+    if s.record_mode != "none":
+        source = s.record_from or "nowhere (set --hm-record-from)"
+        lines.append(
+            f"mockhm cassettes: record mode {s.record_mode} ({s.source('record_mode')}), "
+            f"recording from {source} ({s.source('record_from')})"
+        )
+    return lines
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``hookmanager_cassette`` use the ``hookmanager_cassette`` fixture."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if not isinstance(names, list) or "hookmanager_cassette" in names:
+            continue
+        if item.get_closest_marker("hookmanager_cassette") is not None:
+            names.append("hookmanager_cassette")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -312,6 +341,30 @@ def hookmanager(
 def caphookreports(hookmanager: HookManagerFixture) -> CapHookReports:
     """What hook executors reported to ``hookmanager`` on the 2102 channel during this test."""
     return CapHookReports(hookmanager)
+
+
+@pytest.fixture
+def hookmanager_cassette(
+    request: pytest.FixtureRequest, hookmanager: HookManagerFixture, hookmanager_config: Settings
+) -> Iterator[CassetteFixture]:
+    """This test's cassette, replayed or recorded in the record mode in force.
+
+    The mode follows marker ``mode=`` > ``--hm-record-mode`` > ``MOCKHM_RECORD_MODE`` >
+    ``hm_record_mode`` > ``none``.  The file is ``<cassette dir>/<module>/<Class.>test.jsonl``.
+    Replay waits for the test: call ``hookmanager_cassette.play(speed=...)`` after
+    ``hookmanager.wait_for_subscribers()``.  Recording runs from setup to teardown.
+    """
+    options = marker_options(request.node)
+    settings = hookmanager_config.with_overrides({"record_mode": options.get("mode")}, "marker")
+    path = cassette_path(request.node, settings, options.get("name"))
+    filters = options.get("filters") or ("",)
+    if isinstance(filters, str):
+        filters = (filters,)
+    cassette = CassetteFixture(hookmanager, path, settings, filters)
+    try:
+        yield cassette
+    finally:
+        cassette.finish()
 
 
 @pytest.fixture(scope="session")
