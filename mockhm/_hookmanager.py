@@ -148,7 +148,7 @@ class HookManager:
     def _reset_counters(self) -> None:
         self._sent = 0
         self._sent_bytes = 0
-        self._per_key: collections.Counter[str] = collections.Counter()
+        self._per_key: collections.Counter[bytes] = collections.Counter()
         self._refused = 0
         self._subs_seen = 0
         self._unsubs_seen = 0
@@ -232,13 +232,13 @@ class HookManager:
         """Send many multipart messages in order under one lock; return how many were sent.
 
         The fast path for load runs: counters and the journal are kept exactly as by
-        :meth:`send_frames`, but the lock is taken and subscriptions drained once per
-        batch.  In lossless mode a refused message is counted and skipped.
+        :meth:`send_frames`, but the lock is taken, keys counted and subscriptions drained
+        once per batch.  In lossless mode a refused message is counted and skipped.
         """
         flags = zmq.NOBLOCK if self.lossless else 0
         send = self._pub.send_multipart
-        per_key = self._per_key
-        sent = sent_bytes = 0
+        done: list[Sequence[bytes]] = []
+        keep = done.append
         with self._lock:
             if self._closed:
                 raise PublisherClosedError("the mock Hook Manager is closed")
@@ -249,16 +249,15 @@ class HookManager:
                     except zmq.Again:
                         self._refused += 1
                         continue
-                    sent += 1
-                    sent_bytes += sum(map(len, frames))
-                    per_key[frames[0].decode("ascii", "replace") if frames else ""] += 1
-                    if self._journal_on:
-                        self.journal.append(tuple(frames))
+                    keep(frames)
             finally:
-                self._sent += sent
-                self._sent_bytes += sent_bytes
+                self._sent += len(done)
+                self._sent_bytes += sum(len(f) for frames in done for f in frames)
+                self._per_key.update(frames[0] if frames else b"" for frames in done)
+                if self._journal_on:
+                    self.journal.extend(tuple(frames) for frames in done)
                 self._drain_subscriptions()
-        return sent
+        return len(done)
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -372,7 +371,7 @@ class HookManager:
             return Statistics(
                 sent=self._sent,
                 sent_bytes=self._sent_bytes,
-                sent_per_key=dict(self._per_key),
+                sent_per_key={k.decode("ascii", "replace"): n for k, n in self._per_key.items()},
                 refused=self._refused,
                 subscriptions_seen=self._subs_seen,
                 unsubscriptions_seen=self._unsubs_seen,

@@ -361,15 +361,13 @@ def test_cli_usage_and_tool_errors() -> None:
 
 
 def test_two_publisher_processes_behind_one_proxy(
-    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]]
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]], tmp_path: Path
 ) -> None:
     from mockhm._loadproc import run_load_processes
 
-    probe = ctx.socket(zmq.XPUB)  # find a free port for the proxy's backend
-    probe.setsockopt(zmq.LINGER, 0)
-    probe.bind(LOCAL)
-    endpoint = probe.getsockopt(zmq.LAST_ENDPOINT).decode()  # type: ignore[union-attr]
-    probe.close(0)
+    # The subscriber connects before the proxy binds: an ipc path cannot be taken meanwhile
+    # by another test (a TCP port freed by a probe socket could be, under pytest-xdist).
+    endpoint = f"ipc://{tmp_path}/proxy.sock"
     sub = _sub(ctx, endpoint)
     try:
         with HookManager("inproc://test-load-procs", None, journal=False, lossless=True) as hm:
