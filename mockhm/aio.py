@@ -8,9 +8,9 @@ the event loop keeps serving the subscriber under test::
         await aio.wait_for_subscribers(hookmanager.hm, prefix="EVENT STATE VM/")
         hookmanager.publish_state("VM", 7, "ACTIVE", "RUNNING")
 
-The running library is detected with sniffio when it is installed (anyio depends on it):
-under asyncio (pytest-asyncio, or anyio's plugin on its asyncio backend) the standard
-``asyncio.to_thread`` is used; under trio, anyio's ``to_thread.run_sync``.  Every wait is
+Under asyncio (pytest-asyncio, or anyio's plugin on its asyncio backend) the standard
+``asyncio.to_thread`` is used; with no asyncio loop running (trio), anyio's
+``to_thread.run_sync``.  Every wait is
 bounded by its ``timeout``: cancelling the awaiting task abandons the worker thread, which
 then ends by its own timeout.
 """
@@ -32,13 +32,20 @@ __all__ = ["current_library", "run_sync", "wait_for_report", "wait_for_subscribe
 
 
 def current_library() -> str:
-    """The name of the running async library (``"asyncio"``, ``"trio"``…)."""
+    """``"asyncio"`` when an asyncio loop runs in this thread, else ``"other"`` (trio, via anyio).
+
+    Raises:
+        RuntimeError: no event loop is running here.
+    """
     try:
-        import sniffio
-    except ImportError:  # pragma: no cover - sniffio comes with anyio
-        asyncio.get_running_loop()  # raises RuntimeError outside a loop, like sniffio does
-        return "asyncio"
-    return sniffio.current_async_library()
+        asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            import sniffio  # present wherever trio is
+        except ImportError:
+            raise RuntimeError("mockhm.aio needs a running event loop (asyncio, or trio via anyio)") from None
+        return str(sniffio.current_async_library())
+    return "asyncio"
 
 
 async def run_sync(func: Callable[[], T]) -> T:
