@@ -309,19 +309,40 @@ class HookManager:
         Raises:
             SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
         """
+        what = f" for keys starting {prefix!r}" if prefix is not None else ""
+        return self._wait_subscriptions(
+            lambda: self._matching(prefix) >= count,
+            f"{count} subscription(s){what}",
+            count,
+            timeout,
+        )
+
+    def wait_for_unsubscribed(self, prefix: str, *, timeout: float = 5.0) -> list[str]:
+        """Block until no subscriber holds the filter ``prefix`` any more (it unsubscribed or
+        disconnected), as HEM does when hooks change.  Returns the active filters.
+
+        Raises:
+            SubscriberTimeoutError: the filter is still active after ``timeout`` seconds.
+        """
+        return self._wait_subscriptions(
+            lambda: prefix not in self._active, f"no subscription {prefix!r}", 0, timeout
+        )
+
+    def _wait_subscriptions(
+        self, done: Callable[[], bool], wanted: str, count: int, timeout: float
+    ) -> list[str]:
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._matching(prefix) < count:
+            while not done():
                 if self._closed:
                     raise PublisherClosedError("the mock Hook Manager is closed")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     seen = sorted(self._active.elements())
-                    what = f" for keys starting {prefix!r}" if prefix is not None else ""
                     raise SubscriberTimeoutError(
-                        f"{count} subscription(s){what} expected on {self.events_endpoint} within "
-                        f"{timeout} s, saw {len(seen)}: {seen!r}; a subscriber must set its filter "
-                        "and connect before events are published",
+                        f"{wanted} expected on {self.events_endpoint} within {timeout} s, saw "
+                        f"{len(seen)}: {seen!r}; a subscriber must set its filter and connect "
+                        "before events are published",
                         endpoint=self.events_endpoint,
                         expected=count,
                         seen=seen,

@@ -116,12 +116,14 @@ def test_unsubscribe_and_disconnect_are_seen(hm: HookManager, subscriber: Sub) -
     sub = subscriber(hm.events_endpoint, "EVENT A", "EVENT B")
     hm.wait_for_subscribers(2)
     sub.setsockopt(zmq.UNSUBSCRIBE, b"EVENT A")
-    hm.publish(WireMessage((b"EVENT B", b"x")))  # the unsubscribe travels ahead of this reply
-    assert recv_frames(sub) == [b"EVENT B", b"x"]
-    hm.wait_for_subscribers(1)
+    assert hm.wait_for_unsubscribed("EVENT A") == ["EVENT B"]
     stats = hm.statistics()
     assert stats.subscriptions == ("EVENT B",)
     assert (stats.subscriptions_seen, stats.unsubscriptions_seen) == (2, 1)
+    hm.publish(WireMessage((b"EVENT A", b"gone")), WireMessage((b"EVENT B", b"x")))
+    assert recv_frames(sub) == [b"EVENT B", b"x"]  # EVENT A, sent first, was filtered out
+    sub.close(linger=0)
+    assert hm.wait_for_unsubscribed("EVENT B") == []  # a disconnect unsubscribes too
 
 
 def test_timeout_error_explains(hm: HookManager) -> None:
