@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -87,22 +86,12 @@ class Scenario:
 
 
 def scenario_dirs() -> list[Path]:
-    """Where built-in scenarios live: the installed ``mockhm._scenarios``, then a checkout's
-    ``scenarios/`` next to the ``mockhm`` package."""
-    dirs: list[Path] = []
-    try:
-        root = resources.files("mockhm._scenarios")
-        candidate = Path(str(root))
-        if candidate.is_dir():
-            dirs.append(candidate)
-    except (ModuleNotFoundError, TypeError):
-        pass
+    """Where built-in scenarios live: ``mockhm/_scenarios`` in an installed wheel, then a
+    checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable install)."""
     import mockhm
 
-    checkout = Path(mockhm.__file__).resolve().parent.parent / "scenarios"
-    if checkout.is_dir() and all(checkout.resolve() != d.resolve() for d in dirs):
-        dirs.append(checkout)
-    return dirs
+    package = Path(mockhm.__file__).resolve().parent
+    return [d for d in (package / "_scenarios", package.parent / "scenarios") if d.is_dir()]
 
 
 def builtin_scenarios() -> dict[str, Path]:
