@@ -188,3 +188,29 @@ def test_capture_lines_are_json(tmp_path: Path) -> None:
         out.write((b"RETRY", b"QQ== "), 0.0, 1.0)
     header, line = (json.loads(x) for x in path.read_text().splitlines())
     assert header["format"] == "mockhm-capture" and line["frames"] == ["RETRY", "QQ== "]
+
+
+def test_serve_validate_refuses_a_capture_with_a_bad_message_before_binding(tmp_path: Path) -> None:
+    """`mockhm serve FILE --validate` checks every message first: nothing binds, nothing is sent."""
+    import subprocess
+    import sys
+
+    from mockhm import state_event
+
+    good = state_event("VM", 4, "ACTIVE", "RUNNING").messages()[0]
+    capture = tmp_path / "c.jsonl"
+    lines = [
+        {"format": "mockhm-capture", "version": 1, "mockhm": "0.1.0", "source": "test", "profile": "7.4",
+         "filters": [""], "joined": 0, "losses": None},
+        {"t": 0.0, "wall": 0.0, "frames": [good.key, good.content.decode()]},
+        {"t": 0.1, "wall": 0.1, "frames": ["EVENT VM 42/ACTIVE/RUNNING ", good.content.decode()]},
+    ]  # fmt: skip
+    capture.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mockhm", "serve", str(capture), "--validate", "-p", "*", "-l", "*"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "c.jsonl, step 3: key-body-mismatch: key 'EVENT VM 42/ACTIVE/RUNNING '" in proc.stdout
+    assert "1 of 2 message(s) invalid; nothing sent" in proc.stdout
+    assert "replaying" not in proc.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import threading
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockhm._hookmanager import HookManager
-from mockhm._replay import ReplayReport, load_source, replay
+from mockhm._replay import ReplayReport, ReplaySource, load_source, replay
 from mockhm.cli.serve import wait_for_subscribers
 
 
@@ -33,9 +34,30 @@ def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, 
     return update, bar.stop
 
 
+def _all_valid(source: ReplaySource, profile: str) -> bool:
+    """``--validate``: check every message before anything is bound or sent; say what is wrong."""
+    from mockhm._schemas import check_message
+
+    bad = 0
+    for message in source.messages:
+        problems = check_message(message.frames, profile=profile)
+        if problems:
+            bad += 1
+            where = f"step {message.step}" if message.step else f"message at {message.t:.3f} s"
+            for problem in problems:
+                print(f"mockhm serve: {source.name}, {where}: {problem.code}: {problem.reason}", flush=True)
+    if bad:
+        print(f"mockhm serve: {bad} of {len(source.messages)} message(s) invalid; nothing sent", flush=True)
+    return bad == 0
+
+
 def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
     """Load (and check) the scenario or capture, bind, replay it once per --loop, exit."""
     source = load_source(args.scenario)  # raises ScenarioError before anything binds or sends
+    if args.validate and not _all_valid(source, source.profile or args.profile):
+        return 1
+    if args.count is not None:
+        source = dataclasses.replace(source, messages=source.messages[: max(args.count, 0)])
     speed = getattr(args, "speed", 1.0) or 1.0
     if speed <= 0:
         speed = math.inf

@@ -46,17 +46,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--profile", default="7.4", help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)"
     )
     p.add_argument(
-        "--rate", type=float, default=2.0, help="messages per second (default 2; 0 = as fast as possible)"
+        "--rate",
+        type=float,
+        default=2.0,
+        help="messages per second of the built-in story (default 2; 0 = as fast as possible); "
+        "a scenario or capture keeps its own timing (see --speed)",
     )
     p.add_argument(
-        "--count", type=int, default=None, help="stop after this many messages (default: run until stopped)"
+        "--count",
+        type=int,
+        default=None,
+        help="stop after this many messages (default: until stopped, or the end of a scenario)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for names, addresses and timings (default 0)")
     p.add_argument("--hwm", type=int, default=None, help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)")
     p.add_argument(
         "--lossless", action="store_true", help="refuse (and count) sends at the HWM instead of dropping"
     )
-    p.add_argument("--validate", action="store_true", help="validate every body against mockhm's schemas")
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="validate every body against mockhm's schemas (a scenario or capture: all of it, "
+        "before anything is sent)",
+    )
     p.add_argument(
         "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
     )
