@@ -51,11 +51,12 @@ def register(subparsers: Any) -> None:
     """Add the ``generate`` subcommand."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "generate",
-        help="write generated events or life-cycles to a capture file",
+        help="write generated events or life-cycles to a capture (.jsonl) or scenario (.yaml)",
         description=(
-            "Write COUNT generated events to a JSON Lines capture file. Independent valid "
-            "events by default; with --lifecycles, a stream in which VMs, hosts, images and "
-            "networks follow OpenNebula's transitions. Same seed, same bytes."
+            "Write COUNT generated events to a JSON Lines capture (.jsonl) or a scenario "
+            "(.yaml). Independent valid events by default; with --lifecycles, a stream in "
+            "which VMs, hosts, images and networks follow OpenNebula's transitions. "
+            "Same seed, same bytes."
         ),
     )
     parser.add_argument(
