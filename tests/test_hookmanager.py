@@ -68,11 +68,7 @@ def test_hem_style_req_gets_ack_and_report_is_readable(
     hm: HookManager, zmq_context: zmq.Context[zmq.Socket[bytes]]
 ) -> None:
     """Reference §3.5."""
-    req = zmq_context.socket(zmq.REQ)
-    req.setsockopt(zmq.LINGER, 0)
-    req.setsockopt(zmq.RCVTIMEO, 2000)
-    assert hm.reports_endpoint is not None
-    req.connect(hm.reports_endpoint)
+    req = hem_client(zmq_context, hm)
     req.send(encode_report(1, 3, arguments="PEhPT0s+", command="/var/lib/one/remotes/hooks/dns.sh",
                            stdout="added\n", stderr="warning: slow\n", remote_host="node1", retry=True))  # fmt: skip
     assert req.recv() == b"ACK"
@@ -89,11 +85,7 @@ def test_hem_style_req_gets_ack_and_report_is_readable(
 def test_unreadable_report_is_kept_with_its_reason(
     hm: HookManager, zmq_context: zmq.Context[zmq.Socket[bytes]]
 ) -> None:
-    req = zmq_context.socket(zmq.REQ)
-    req.setsockopt(zmq.LINGER, 0)
-    req.setsockopt(zmq.RCVTIMEO, 2000)
-    assert hm.reports_endpoint is not None
-    req.connect(hm.reports_endpoint)
+    req = hem_client(zmq_context, hm)
     req.send(b"0 5 !!!not-base64")
     assert req.recv() == b"ACK"
     report = hm.wait_for_report(5)
@@ -218,3 +210,13 @@ def test_statistics_and_reset(hm: HookManager) -> None:
 def recv_frames(sock: zmq.Socket[bytes]) -> list[bytes]:
     """One multipart message; the socket's RCVTIMEO turns a hang into zmq.Again."""
     return sock.recv_multipart()
+
+
+def hem_client(ctx: zmq.Context[zmq.Socket[bytes]], hm: HookManager) -> zmq.Socket[bytes]:
+    """A REQ socket like onehem-server's, connected to the 2102 channel, with a receive timeout."""
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.LINGER, 0)
+    req.setsockopt(zmq.RCVTIMEO, 2000)
+    assert hm.reports_endpoint is not None
+    req.connect(hm.reports_endpoint)
+    return req
