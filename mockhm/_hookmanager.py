@@ -361,19 +361,11 @@ class HookManager:
         timeout: float = 5.0,
     ) -> HookReport:
         """Block until a report for ``hook_id`` (and ``rc``, and ``where``) has arrived."""
-
-        def match(r: HookReport) -> bool:
-            return (
-                (hook_id is None or r.hook_id == hook_id)
-                and (rc is None or r.rc == rc)
-                and (where is None or where(r))
-            )
-
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for report in self.reports:
-                    if match(report):
+                    if report.matches(hook_id, rc, where):
                         return report
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -49,6 +50,19 @@ class HookReport:
     def ok(self) -> bool:
         """The hook succeeded (rc 0), as the driver's SUCCESS/FAILURE says."""
         return self.rc == 0
+
+    def matches(
+        self,
+        hook_id: int | None = None,
+        rc: int | None = None,
+        where: Callable[[HookReport], bool] | None = None,
+    ) -> bool:
+        """Is this a report for ``hook_id`` with ``rc`` that satisfies ``where``?  (``None``: any)"""
+        return (
+            (hook_id is None or self.hook_id == hook_id)
+            and (rc is None or self.rc == rc)
+            and (where is None or where(self))
+        )
 
 
 def _int(text: str | None) -> int | None:

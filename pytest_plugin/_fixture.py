@@ -51,11 +51,7 @@ class ReportExpectation:
 
     def matches(self, report: HookReport) -> bool:
         """``True`` when ``report`` satisfies this expectation."""
-        return (
-            (self.hook_id is None or report.hook_id == self.hook_id)
-            and (self.rc is None or report.rc == self.rc)
-            and (self.where is None or self.where(report))
-        )
+        return report.matches(self.hook_id, self.rc, self.where)
 
     def describe(self) -> str:
         """``"1 report for hook 3 with rc 0 within 2.0 s"``."""
@@ -392,7 +388,7 @@ class HookManagerFixture:
     def assert_reported(self, hook_id: int | None = None, *, rc: int | None = None) -> HookReport:
         """Assert a report for ``hook_id`` (with ``rc``) has arrived; return the first such."""
         for report in self._hm.reports:
-            if (hook_id is None or report.hook_id == hook_id) and (rc is None or report.rc == rc):
+            if report.matches(hook_id, rc):
                 return report
         seen = [_describe_report(r) for r in self._hm.reports]
         raise AssertionError(
