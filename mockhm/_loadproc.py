@@ -24,7 +24,7 @@ import zmq
 
 from mockhm._errors import BindError, SubscriberTimeoutError
 from mockhm._hookmanager import HookManager
-from mockhm._load import Batch, Frames, await_acks, build_report, pace, prepare
+from mockhm._load import DEFAULT_PERCENTILES, Batch, Frames, await_acks, build_report, pace, prepare
 from mockhm._loadreport import LoadReport, Threshold
 from mockhm._pacing import Arrivals, Shape
 
@@ -115,7 +115,7 @@ def run_load_processes(
     body_size: int | None = None,
     acks: bool = False,
     drain: float = 2.0,
-    percentiles: Sequence[float] = (50.0, 90.0, 99.0, 99.9),
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     thresholds: Sequence[Threshold] = (),
     hwm: int | None = None,
     lossless: bool = False,
