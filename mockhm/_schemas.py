@@ -264,6 +264,13 @@ _LIBXML_ELEMENT = re.compile(r"^Element '(?P<element>[^']+)'(?:, attribute '[^']
 _FACET = re.compile(r"^\[facet '[^']+'\] ")
 
 
+def split_libxml_message(message: str) -> tuple[str | None, str]:
+    """``"Element 'X': reason"`` -> ``("X", "reason")``; other messages -> ``(None, message)``."""
+    if m := _LIBXML_ELEMENT.match(message):
+        return m["element"], m["reason"]
+    return None, message
+
+
 def _for_key(key: str | None) -> str:
     return f"body for {key!r}" if key is not None else "body"
 
@@ -309,11 +316,7 @@ def validate_tree(
         if compiled.schema.validate(root):
             return
         error = compiled.schema.error_log[0]
-    message = error.message
-    element: str | None = None
-    reason = message
-    if m := _LIBXML_ELEMENT.match(message):
-        element, reason = m["element"], m["reason"]
+    element, reason = split_libxml_message(error.message)
     reason = _FACET.sub("", reason.strip()).removesuffix(".")
     path = error.path or ""
     where = f"element {element}" if element else "document"

@@ -25,6 +25,7 @@ from lxml import etree
 
 from mockhm._errors import BodyValidationError, MockHMError
 from mockhm._profiles import Profile, get_profile
+from mockhm._schemas import split_libxml_message
 
 #: The namespace of OpenNebula's schemas.
 UPSTREAM_NS: Final[str] = "http://opennebula.org/XMLSchema"
@@ -140,12 +141,8 @@ class UpstreamSchemas:
             if schema.validate(inject_namespace(root)):
                 return
             error = schema.error_log[0]
-        message = error.message.replace(f"{{{UPSTREAM_NS}}}", "")
-        element = None
-        if message.startswith("Element '"):
-            element = message.split("'", 2)[1]
-            message = message.split(": ", 1)[-1]
-        reason = message.strip().removesuffix(".")
+        element, reason = split_libxml_message(error.message.replace(f"{{{UPSTREAM_NS}}}", ""))
+        reason = reason.strip().removesuffix(".")
         raise BodyValidationError(
             f"{label} does not match upstream {name} ({self.directory}): line {error.line}: "
             f"element {element}: {reason}",
