@@ -100,6 +100,8 @@ class HookManager:
         self._cond = threading.Condition(self._lock)
         self._closed = False
         self._errors: list[BaseException] = []
+        #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
+        self._active: collections.Counter[str] = collections.Counter()
         self._reset_counters()
         self._pub = self._ctx.socket(zmq.XPUB)
         self._rep: zmq.Socket[bytes] | None = None
@@ -152,9 +154,6 @@ class HookManager:
         self._refused = 0
         self._subs_seen = 0
         self._unsubs_seen = 0
-        self._active: collections.Counter[str] = (
-            collections.Counter() if not hasattr(self, "_active") else self._active
-        )
         self.reports: list[HookReport] = []
         #: ``time.monotonic_ns()`` at which each of :attr:`reports` arrived (same order).
         self.report_times: list[int] = []
