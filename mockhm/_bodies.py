@@ -156,7 +156,7 @@ def api_event(
         + "<PARAMETERS>" + "".join(parts) + "</PARAMETERS>"
         + el("EXTRA", extra) + "</CALL_INFO></HOOK_MESSAGE>"
     )  # fmt: skip
-    return HookEvent("API", body.encode(), (api_key(call, success),), prof.name, label=label, resource=call)
+    return HookEvent("API", body.encode(), (api_key(call, success),), prof.name, label=label)
 
 
 def vmmonitor_event(
@@ -220,7 +220,7 @@ def document_state_event(document: Document, profile: Profile | str | None = Non
         head += el("RESOURCE_ID", document.id)
     body = head + document.to_xml(prof) + "</HOOK_MESSAGE>"
     keys = state_keys(obj, document.id, state, lcm, service_id=service_id, profile=prof)
-    return HookEvent("STATE", body.encode(), keys, prof.name, resource=f"{obj} {document.id}")
+    return HookEvent("STATE", body.encode(), keys, prof.name)
 
 
 def state_event(
@@ -262,4 +262,4 @@ def retry_message(
         "<HOOK_MESSAGE>" + el("ARGUMENTS", inner) + el("HOOK_ID", hook_id)
         + (el("REMOTE_HOST", remote_host) if remote_host else "") + "</HOOK_MESSAGE>"
     )  # fmt: skip
-    return HookEvent("RETRY", body.encode(), (RETRY_KEY,), prof.name, resource=f"HOOK {hook_id}")
+    return HookEvent("RETRY", body.encode(), (RETRY_KEY,), prof.name)

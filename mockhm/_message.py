@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from mockhm._errors import MessageFormatError
@@ -75,8 +75,6 @@ class HookEvent:
     keys: tuple[str, ...]
     profile: str = "7.4"
     label: str | None = None
-    #: Resource this event is about (VM id for VM events), used to keep per-resource order.
-    resource: str | None = field(default=None, compare=False)
 
     @property
     def content(self) -> bytes:
