@@ -197,7 +197,7 @@ def xpub(ctx: zmq.Context[zmq.Socket[bytes]], hwm: int) -> tuple[zmq.Socket[byte
     return sock, sock.getsockopt(zmq.LAST_ENDPOINT).decode()  # type: ignore[union-attr]
 
 
-Round = Callable[[], tuple[float, int, int]]  # -> (elapsed s, sent, refused)
+Round = Callable[[], tuple[float, float, int, int]]  # -> (wall s, thread CPU s, sent, refused)
 
 
 def rounds_for(
@@ -210,9 +210,10 @@ def rounds_for(
     more = zmq.SNDMORE | zmq.NOBLOCK
     last = zmq.NOBLOCK
 
-    def raw2() -> tuple[float, int, int]:
+    def raw2() -> tuple[float, float, int, int]:
         send = raw.send
         sent = refused = 0
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         for key, body in frames:
             try:
@@ -222,13 +223,14 @@ def rounds_for(
                 continue
             send(body, last)
             sent += 1
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
         raw.send_multipart(END)
-        return elapsed, sent, refused
+        return elapsed, cpu, sent, refused
 
-    def raw_mp() -> tuple[float, int, int]:
+    def raw_mp() -> tuple[float, float, int, int]:
         send = raw.send_multipart
         sent = refused = 0
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         for f in frames:
             try:
@@ -236,31 +238,32 @@ def rounds_for(
                 sent += 1
             except zmq.Again:  # noqa: PERF203 - the per-message check of a lossless sender
                 refused += 1
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
         raw.send_multipart(END)
-        return elapsed, sent, refused
+        return elapsed, cpu, sent, refused
 
-    def c() -> tuple[float, int, int]:
+    def c() -> tuple[float, float, int, int]:
         assert cpub is not None
-        ns, sent, refused = (int(x) for x in cpub.command("round").split())
-        return ns / 1e9, sent, refused
+        ns, cpu_ns, sent, refused = (int(x) for x in cpub.command("round").split())
+        return ns / 1e9, cpu_ns / 1e9, sent, refused
 
-    def counted(go: Callable[[], int]) -> tuple[float, int, int]:
+    def counted(go: Callable[[], int]) -> tuple[float, float, int, int]:
         before = hm.statistics().refused
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         sent = go()
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
         hm.send_frames(END)
-        return elapsed, sent, hm.statistics().refused - before
+        return elapsed, cpu, sent, hm.statistics().refused - before
 
-    def send_many() -> tuple[float, int, int]:
+    def send_many() -> tuple[float, float, int, int]:
         def go() -> int:
             send = hm.send_many
             return sum(send(frames[i : i + BATCH]) for i in range(0, len(frames), BATCH))
 
         return counted(go)
 
-    def send_frames() -> tuple[float, int, int]:
+    def send_frames() -> tuple[float, float, int, int]:
         def go() -> int:
             send = hm.send_frames
             sent = 0
@@ -270,7 +273,7 @@ def rounds_for(
 
         return counted(go)
 
-    def publish() -> tuple[float, int, int]:
+    def publish() -> tuple[float, float, int, int]:
         def go() -> int:
             pub = hm.publish
             sent = 0
@@ -280,11 +283,13 @@ def rounds_for(
 
         return counted(go)
 
-    def replay() -> tuple[float, int, int]:
+    def replay() -> tuple[float, float, int, int]:
         before = hm.statistics().refused
+        c0 = time.thread_time()
         report = mockhm.replay(timed, hm, speed=float("inf"), wait=0, echo=None)
+        cpu = time.thread_time() - c0  # includes planning the schedule: an upper bound
         hm.send_frames(END)
-        return report.elapsed, report.sent, hm.statistics().refused - before
+        return report.elapsed, cpu, report.sent, hm.statistics().refused - before
 
     # TimedMessage is not exported: take its type from a built-in scenario (public API only).
     timed_message = type(mockhm.load_scenario("vm-lifecycle").messages[0])
@@ -353,7 +358,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             events, frames = data[size]
             paths = rounds_for(raw, hm, cpubs[idx] if cpubs else None, events, frames)
             names = list(paths)
-            rates: dict[str, list[float]] = {n: [] for n in names}
+            rates: dict[str, dict[str, list[float]]] = {"wall": {n: [] for n in names}, "cpu": {}}
+            rates["cpu"] = {n: [] for n in names}
             lossless = True
             refused = 0
             for r in range(rounds + 1):  # round 0 warms up and is not counted
@@ -361,27 +367,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 if r % 2:
                     order.reverse()
                 for name in order:
-                    elapsed, sent, ref = paths[name]()
+                    elapsed, cpu, sent, ref = paths[name]()
                     lossless &= received() == sent and sent + ref == len(frames)
                     refused += ref
                     if r:
-                        rates[name].append(sent / elapsed)
+                        rates["wall"][name].append(sent / elapsed)
+                        rates["cpu"][name].append(sent / max(cpu, 1e-9))
             entry: dict[str, Any] = {
                 "messages_per_round": len(frames),
                 "body_bytes": size,
                 "frame_bytes": len(frames[0][1]),
-                "msgs_per_s": {n: statistics.median(v) for n, v in rates.items()},
+                "msgs_per_s": {n: statistics.median(v) for n, v in rates["wall"].items()},
+                "cpu_us_per_msg": {n: 1e6 / statistics.median(v) for n, v in rates["cpu"].items()},
                 "lossless": lossless,
                 "refused": refused,
                 "vs": {},
             }
-            for base in ("raw2", "raw_mp", "c"):
-                if base not in rates:
-                    continue
-                entry["vs"][base] = {
-                    n: summarise([a / b for a, b in zip(rates[n], rates[base], strict=True)])
-                    for n in names
-                    if n != base
+            for clock in ("wall", "cpu"):
+                entry["vs"][clock] = {
+                    base: {
+                        n: summarise(
+                            [a / b for a, b in zip(rates[clock][n], rates[clock][base], strict=True)]
+                        )
+                        for n in names
+                        if n != base
+                    }
+                    for base in ("raw2", "raw_mp", "c")
+                    if base in names
                 }
             results["sizes"][str(size)] = entry
             print_size(entry)
@@ -412,19 +424,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def print_size(entry: dict[str, Any]) -> None:
+    """Two tables: throughput ratios by wall clock, and by the send thread's CPU time."""
     kb = entry["frame_bytes"] / 1000
     print(
         f"\nbody {entry['body_bytes']} B (frame 2 {kb:.2f} KB), {entry['messages_per_round']} msgs/round, "
-        f"lossless {entry['lossless']}, refused {entry['refused']}"
+        f"every sent message received: {entry['lossless']}, refused {entry['refused']}"
     )
-    bases = list(entry["vs"])
-    print(f"  {'path':<12} {'msg/s':>10}  " + "  ".join(f"{'vs ' + b + ' (min..max)':>22}" for b in bases))
-    for name, rate in entry["msgs_per_s"].items():
-        cells = []
-        for b in bases:
-            s = entry["vs"][b].get(name)
-            cells.append(f"{'1':>22}" if s is None else f"{s['median']:>8.2f} ({s['min']:.2f}..{s['max']:.2f})")
-        print(f"  {name:<12} {rate:>10,.0f}  " + "  ".join(f"{c:>22}" for c in cells), flush=True)
+    for clock, title in (("wall", "msg/s (wall)"), ("cpu", "CPU µs/msg")):
+        bases = list(entry["vs"][clock])
+        print(f"  {'path':<12} {title:>12}  " + "  ".join(f"{clock + ' vs ' + b:>24}" for b in bases))
+        figures = entry["msgs_per_s"] if clock == "wall" else entry["cpu_us_per_msg"]
+        for name, value in figures.items():
+            cells = []
+            for b in bases:
+                s = entry["vs"][clock][b].get(name)
+                cells.append("1" if s is None else f"{s['median']:.2f} ({s['min']:.2f}..{s['max']:.2f})")
+            shown = f"{value:,.0f}" if clock == "wall" else f"{value:.2f}"
+            print(f"  {name:<12} {shown:>12}  " + "  ".join(f"{c:>24}" for c in cells), flush=True)
 
 
 if __name__ == "__main__":
