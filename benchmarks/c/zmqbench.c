@@ -12,6 +12,9 @@
  *                               "quit"  -> sends "BENCH-QUIT" and exits
  *                               MESSAGES: [u32 key length][key][u32 body length][body] ..., native
  *                               byte order, as written by bench_send.py.
+ *   zmqbench count IDLE_MS EP   a SUB (subscribe all, RCVHWM 0) connected to EP; prints how many
+ *                               messages and bytes arrived once none came for IDLE_MS (after the
+ *                               first), or after 10 minutes without any.
  *   zmqbench sub CTRL EP...     a SUB (subscribe all, RCVHWM 0) connected to every EP; counts
  *                               messages and pushes the count to CTRL (PUSH) at each BENCH-END;
  *                               exits on BENCH-QUIT or after 60 s without a message.
@@ -164,9 +167,40 @@ static int subscriber(const char *ctrl, int argc, char **endpoints) {
     return 0;
 }
 
+static int counter(int idle_ms, const char *endpoint) {
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int zero = 0, first = 600000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &first, sizeof first);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect(sub, endpoint) != 0) die("connect");
+    long count = 0;
+    long long bytes = 0;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    for (;;) {
+        if (zmq_msg_recv(&msg, sub, 0) < 0) break;
+        bytes += (long long)zmq_msg_size(&msg);
+        while (zmq_msg_more(&msg)) {
+            if (zmq_msg_recv(&msg, sub, 0) < 0) die("recv");
+            bytes += (long long)zmq_msg_size(&msg);
+        }
+        if (count++ == 0) zmq_setsockopt(sub, ZMQ_RCVTIMEO, &idle_ms, sizeof idle_ms);
+    }
+    printf("%ld %lld\n", count, bytes);
+    fflush(stdout);
+    zmq_msg_close(&msg);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "count") == 0) return counter(atoi(argv[2]), argv[3]);
     if (argc >= 4 && strcmp(argv[1], "pub") == 0) return publisher(argv[2], atoi(argv[3]));
     if (argc >= 4 && strcmp(argv[1], "sub") == 0) return subscriber(argv[2], argc - 3, argv + 3);
-    fprintf(stderr, "usage: zmqbench pub MESSAGES HWM | zmqbench sub CTRL ENDPOINT...\n");
+    fprintf(stderr, "usage: zmqbench pub MESSAGES HWM | sub CTRL ENDPOINT... | count IDLE_MS ENDPOINT\n");
     return 2;
 }
