@@ -21,8 +21,8 @@ from mockhm import HookManager, ScenarioNotFoundError, api_event
 from mockhm.schemas.validation import check_message
 from mockhm.streams.capturefile import read_capture
 from mockhm.streams.record import Cassette, CassetteError, Scrubber
-from mockhm.streams.replay import load_source
 from mockhm.streams.scenario import load_scenario
+from mockhm.streams.sources import load_source
 
 ANY = "tcp://127.0.0.1:*"
 
