@@ -57,7 +57,7 @@ def test_scrubbed_capture_validates_and_pseudonyms_line_up() -> None:
 
 
 def test_mac_derived_from_ip_follows_the_ip_pseudonym() -> None:
-    from mockhm.traffic.provider import mac_for_ip
+    from mockhm.traffic.rules import mac_for_ip
 
     s = Scrubber()
     b = s.scrub_body(b"<NIC><IP>192.168.7.9</IP><MAC>" + mac_for_ip("192.168.7.9").encode() + b"</MAC></NIC>")

@@ -13,7 +13,8 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-from mockhm.traffic.provider import mac_for_ip, make_faker
+from mockhm.traffic.provider import make_faker
+from mockhm.traffic.rules import mac_for_ip
 from mockhm.wire.bodies import ApiValue, api_event, document_state_event, retry_message
 from mockhm.wire.defaults import EPOCH
 from mockhm.wire.documents import (
