@@ -331,7 +331,9 @@ class Cloud:
             params: list[ApiValue] = [0, name, hold, "", False]
         else:
             params = [_template_string(template), hold]
-        api = self._api(call, params, result=vid, extra=vm.to_xml(self.profile, history="last"))
+        # one.template.instantiate carries no EXTRA (§3.2.3, captures-7.4.0/7.4.0-vm-lifecycle.jsonl).
+        extra = vm.to_xml(self.profile, history="last") if call == "one.vm.allocate" else ""
+        api = self._api(call, params, result=vid, extra=extra)
         return [state, api]
 
     def _lease(self, net: VnetDocument) -> str:
