@@ -475,3 +475,12 @@ def test_a_remote_style_worker_joins_through_the_control_endpoint(
     assert report.processes == 2 and report.sent == 1000 == received and report.refused == 0
     assert report.lag_ms is not None and report.lag_ms["count"] == 1000  # both histograms merged
     assert sum(r.sent for r in report.timeline) == 1000
+
+
+def test_stop_ends_a_run_that_sends_whole_chunks(pool: list[tuple[bytes, ...]]) -> None:
+    """A sender behind schedule sends whole rendered chunks; a stop still ends the run there."""
+    stop = threading.Event()
+    with HookManager(LOCAL, None, journal=False) as hm:
+        report = run_load(hm, pool, None, count=500_000, stop=stop, on_progress=lambda p: stop.set())
+    assert report.stopped_early and 0 < report.sent < 500_000
+    assert report.scheduled == 500_000

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "source", nargs="?", default="generated",
-        help="'generated' (default: seeded life-cycle events), 'story' (serve's built-in story), "
+        help="'generated' (default: seeded life-cycle events), 'vm-states' (~8 KB VM documents on "
+        "their life-cycles, templated), 'story' (serve's built-in story), "
         "a capture .jsonl file, or a scenario name or file",
     )  # fmt: skip
     pace = p.add_mutually_exclusive_group()

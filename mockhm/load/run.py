@@ -153,7 +153,8 @@ def generated_pool(size: int = 1000, *, seed: int = 0, profile: str | None = Non
 def load_pool(
     spec: str, *, size: int = 1000, seed: int = 0, profile: str | None = None
 ) -> tuple[list[Frames], str]:
-    """Resolve a source: ``generated``, ``story`` (serve's story), a capture ``.jsonl`` or a scenario.
+    """Resolve a source: ``generated``, ``vm-states`` (:mod:`mockhm.load.generate`), ``story``
+    (serve's story), a capture ``.jsonl`` or a scenario.
 
     Returns the pool and a description.
 
@@ -162,6 +163,12 @@ def load_pool(
     """
     if spec in ("generated", "events"):
         return generated_pool(size, seed=seed, profile=profile), f"generated events (seed {seed})"
+    if spec == "vm-states":
+        from mockhm.load.generate import VmStateStream
+
+        stream = VmStateStream(seed=seed, profile=profile)
+        pool: list[Frames] = list(stream.take(size))
+        return pool, f"templated VM STATE stream (seed {seed}, ~8 KB documents)"
     if spec == "story":
         from mockhm.oned.cloud import Cloud
         from mockhm.oned.story import mixed_day
