@@ -139,6 +139,10 @@ def plan(
     return out, dropped
 
 
+#: Most messages sent in one batch (as load runs do: one lock, one key count per batch).
+BATCH: Final = 256
+
+
 def sleep_until(
     deadline: float,
     *,
@@ -242,7 +246,7 @@ def replay(
             # Everything already due goes out in one batch, in file order: a sender that
             # fell behind catches up without paying the per-message overhead again.
             now = clock()
-            end = max(bisect.bisect_right(offsets, now - start, n + 1), n + 1)
+            end = max(bisect.bisect_right(offsets, now - start, n + 1, min(total, n + BATCH)), n + 1)
             late = now - start
             lags.extend([max(0.0, late - o) for o in offsets[n:end]])
             ok = send(frames[n:end])
