@@ -484,3 +484,11 @@ def test_stop_ends_a_run_that_sends_whole_chunks(pool: list[tuple[bytes, ...]]) 
         report = run_load(hm, pool, None, count=500_000, stop=stop, on_progress=lambda p: stop.set())
     assert report.stopped_early and 0 < report.sent < 500_000
     assert report.scheduled == 500_000
+
+
+def test_a_worker_on_another_host_reaches_a_wildcard_proxy_at_the_coordinators_host() -> None:
+    from mockhm.load.processes import reachable
+
+    assert reachable("tcp://0.0.0.0:5600", "tcp://coord.example:5601") == "tcp://coord.example:5600"
+    assert reachable("tcp://127.0.0.1:5600", "tcp://coord.example:5601") == "tcp://127.0.0.1:5600"
+    assert reachable("ipc:///tmp/proxy", "tcp://coord.example:5601") == "ipc:///tmp/proxy"
