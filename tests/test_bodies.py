@@ -251,7 +251,9 @@ def test_remote_host_forms() -> None:
     ("profile", "present", "absent"),
     [
         ("7.4", ["<SCHED_ACTIONS>", "<BACKUPS>", "<PLAN_ID>"], []),
-        ("6.6", ["<SCHED_ACTIONS>", "<BACKUPS>"], ["<PLAN_ID>"]),
+        ("6.8", ["<SCHED_ACTIONS>", "<BACKUPS>"], ["<PLAN_ID>"]),
+        # SCHED_ACTIONS from 6.8 (src/vm/VirtualMachine.cc@release-6.8.0), not 6.2
+        ("6.6", ["<BACKUPS>"], ["<SCHED_ACTIONS>", "<PLAN_ID>"]),
         ("6.0", [], ["<SCHED_ACTIONS>", "<BACKUPS>", "<PLAN_ID>"]),
     ],
 )
