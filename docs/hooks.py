@@ -27,6 +27,7 @@ _PLACEHOLDER = re.compile(r"^<!-- mockhm:([a-z-]+) -->$", re.MULTILINE)
 _WIDTH = "100"
 
 
+@functools.cache
 def _run(*args: str) -> str:
     """Output of ``python -m ARGS`` in an empty directory, 100 columns, no inherited pytest options."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MOCKHM_"))}
@@ -42,7 +43,9 @@ def _run(*args: str) -> str:
             check=False,
         )
     if done.returncode != 0:
-        raise RuntimeError(f"docs/hooks.py: `python -m {' '.join(args)}` exited {done.returncode}:\n{done.stderr}")
+        raise RuntimeError(
+            f"docs/hooks.py: `python -m {' '.join(args)}` exited {done.returncode}:\n{done.stderr}"
+        )
     return done.stdout.replace(cwd, "<tmp>")
 
 
@@ -100,7 +103,9 @@ def pytest_ini() -> str:
 
 def pytest_markers() -> str:
     """The plugin's markers, as ``pytest --markers`` prints them."""
-    markers = [m for m in _run("pytest", "--markers").split("\n\n") if m.startswith("@pytest.mark.hookmanager")]
+    markers = [
+        m for m in _run("pytest", "--markers").split("\n\n") if m.startswith("@pytest.mark.hookmanager")
+    ]
     if not markers:
         raise RuntimeError("docs/hooks.py: no hookmanager marker in `pytest --markers`")
     return _block("\n\n".join(markers))
@@ -127,7 +132,63 @@ def scenarios() -> str:
     return _block(_run("mockhm", "scenarios"))
 
 
+#: Section titles of the API page, by the folder of mockhm that defines the name, in page order.
+_API_SECTIONS: dict[str, str] = {
+    "hookmanager": "The mock Hook Manager",
+    "wire": "Events, keys, profiles and reports",
+    "oned": "A stateful oned",
+    "frontend": "The oned front-end",
+    "schemas": "Validation",
+    "traffic": "Generated and hostile traffic",
+    "streams": "Captures, scenarios, recording and replay",
+    "load": "Load runs",
+    "errors": "Errors",
+}
+
+
+def api() -> str:
+    """One ``::: mockhm.NAME`` per name of ``mockhm.__all__``, grouped by the folder defining it."""
+    import mockhm
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in mockhm.__all__:
+        if name.startswith("__"):
+            continue
+        value = getattr(mockhm, name)
+        module = getattr(value, "__module__", None) or "mockhm.wire.profiles"  # data (PROFILES)
+        folder = module.split(".")[1] if module.count(".") >= 1 else "other"
+        if isinstance(value, type) and issubclass(value, BaseException):
+            folder = "errors"
+        groups.setdefault(folder, []).append((module, name))
+    order = [*_API_SECTIONS, *sorted(set(groups) - set(_API_SECTIONS))]
+    parts = []
+    for folder in order:
+        if folder in groups:
+            parts.append(f"## {_API_SECTIONS.get(folder, folder.capitalize())}\n")
+            # sorted by module; sorted() is stable, so __all__ order holds inside a module
+            members = sorted(groups[folder], key=lambda item: item[0])
+            parts += [f"::: mockhm.{name}\n    options:\n      heading_level: 3\n" for _, name in members]
+    return "\n".join(parts)
+
+
+def errors() -> str:
+    """A table of the exceptions of ``mockhm.__all__``: built-in bases and first docstring line."""
+    import mockhm
+
+    rows = ["| exception | derives from | raised when |", "|---|---|---|"]
+    for name in mockhm.__all__:
+        value = getattr(mockhm, name)
+        if not (isinstance(value, type) and issubclass(value, BaseException)):
+            continue
+        bases = [b.__name__ for b in value.__mro__[1:] if b not in (BaseException, Exception, object)]
+        first = (value.__doc__ or "").strip().splitlines()[0] if value.__doc__ else ""
+        rows.append(f"| `{name}` | {', '.join(f'`{b}`' for b in bases)} | {first} |")
+    return "\n".join(rows) + "\n"
+
+
 _GENERATORS: dict[str, Callable[[], str]] = {
+    "api": api,
+    "errors": errors,
     "cli": cli,
     "profiles": profiles,
     "scenarios": scenarios,
@@ -138,15 +199,37 @@ _GENERATORS: dict[str, Callable[[], str]] = {
 }
 
 
+def on_pre_build(**kwargs: Any) -> None:
+    """MkDocs event: forget the texts of a previous build (``mkdocs serve`` rebuilds)."""
+    generated.cache_clear()
+    _run.cache_clear()
+
+
 @functools.cache
 def generated(name: str) -> str:
     """The text for ``<!-- mockhm:NAME -->`` (computed once per build)."""
     try:
         return _GENERATORS[name]()
     except KeyError:
-        raise RuntimeError(f"docs/hooks.py: unknown placeholder mockhm:{name}; known: {sorted(_GENERATORS)}") from None
+        raise RuntimeError(
+            f"docs/hooks.py: unknown placeholder mockhm:{name}; known: {sorted(_GENERATORS)}"
+        ) from None
 
 
 def on_page_markdown(markdown: str, /, **kwargs: Any) -> str:
     """MkDocs event: replace every placeholder of a page."""
     return _PLACEHOLDER.sub(lambda m: generated(m.group(1)), markdown)
+
+
+_TITLE = re.compile(r'title="([^"]*)"')
+_DOTTED = re.compile(r"\b(?:pytest_)?mockhm(?:\.\w+)+")
+
+
+def _public_title(match: re.Match[str]) -> str:
+    text = _DOTTED.sub(lambda m: m.group(0).rsplit(".", 1)[1], match.group(1))
+    return 'title="' + " ".join(text.split()) + '"'
+
+
+def on_post_page(output: str, /, **kwargs: Any) -> str:
+    """MkDocs event: hover titles of cross-references show the public name, not the defining module."""
+    return _TITLE.sub(lambda m: _public_title(m) if "mockhm." in m.group(1) else m.group(0), output)

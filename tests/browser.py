@@ -80,8 +80,9 @@ class Chromium:
         self._events: list[dict[str, Any]] = []
         try:
             port, path = self._devtools_address(profile_dir / "DevToolsActivePort")
-            self._ws: ClientConnection = connect(
-                f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout
+            self._connection = contextlib.ExitStack()
+            self._ws: ClientConnection = self._connection.enter_context(
+                connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout)
             )
         except BaseException:
             self._stop_process()
@@ -169,7 +170,9 @@ class Chromium:
             method, params = event["method"], event.get("params", {})
             if method == "Runtime.exceptionThrown":
                 details = params["exceptionDetails"]
-                found.append(f"exception: {details.get('exception', {}).get('description') or details['text']}")
+                found.append(
+                    f"exception: {details.get('exception', {}).get('description') or details['text']}"
+                )
             elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
                 text = " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])
                 found.append(f"console.{params['type']}: {text}")
@@ -199,7 +202,7 @@ class Chromium:
         with contextlib.suppress(Exception):
             self.send("Browser.close")
         with contextlib.suppress(Exception):
-            self._ws.close()
+            self._connection.close()
         self._stop_process()
 
     def __enter__(self) -> Chromium:
@@ -266,7 +269,7 @@ class Page:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
