@@ -38,7 +38,10 @@ def test_tutorial_code_runs_as_written(pytester: pytest.Pytester) -> None:
         pytester.path.joinpath(name).write_text(code, encoding="utf-8")
     shown = re.search(r"\n(\d+) passed in ", text)
     assert shown is not None, "the tutorial shows no pytest summary"
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-W", "error", timeout=300)
+    # pytest-asyncio (installed here, not by the tutorial) warns about its own configuration
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error", timeout=300
+    )
     result.assert_outcomes(passed=int(shown.group(1)))
 
 
