@@ -262,8 +262,12 @@ def test_hem_reports_give_latency_from_the_schedule(
     assert report.stamped > 0 and report.stamped < report.sent  # API events carry no template
     assert report.acked == report.stamped
     assert report.unacked == 0 and report.loss == 0
-    # The base64 executor also reports unstamped messages: they are counted, never matched.
-    assert report.unmatched_reports == (0 if plain else report.sent - report.stamped)
+    # The base64 executor also reports unstamped messages: they are counted, never matched (the
+    # run ends when the last stamped one is acknowledged: later unstamped reports may miss it).
+    if plain:
+        assert report.unmatched_reports == 0
+    else:
+        assert 0 < report.unmatched_reports <= report.sent - report.stamped
     lat = report.latency_ms
     assert lat is not None and lat["count"] == report.acked
     assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"]
