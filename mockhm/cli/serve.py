@@ -8,6 +8,7 @@ import threading
 import time
 from types import FrameType
 
+from mockhm.cli import args as cli_args
 from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
@@ -33,33 +34,59 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-b", "--bind", default="127.0.0.1", help="address to bind, like one_hm -b (default 127.0.0.1)"
     )
     p.add_argument(
-        "-p", "--publisher-port", default="2101", help="events port, like one_hm -p (default 2101; * for any)"
+        "-p",
+        "--publisher-port",
+        default="2101",
+        type=cli_args.port,
+        help="events port, like one_hm -p (default 2101; * for any)",
     )
     p.add_argument(
-        "-l", "--logger-port", default="2102", help="reports port, like one_hm -l (default 2102; * for any)"
+        "-l",
+        "--logger-port",
+        default="2102",
+        type=cli_args.port,
+        help="reports port, like one_hm -l (default 2102; * for any)",
     )
     p.add_argument(
-        "--events", metavar="ENDPOINT", help="events endpoint (overrides -b/-p), e.g. ipc:///tmp/hm.sock"
+        "--events",
+        metavar="ENDPOINT",
+        type=cli_args.bind_endpoint,
+        help="events endpoint (overrides -b/-p), e.g. ipc:///tmp/hm.sock",
     )
-    p.add_argument("--reports", metavar="ENDPOINT", help="reports endpoint (overrides -b/-l)")
+    p.add_argument(
+        "--reports",
+        metavar="ENDPOINT",
+        type=cli_args.bind_endpoint,
+        help="reports endpoint (overrides -b/-l)",
+    )
     p.add_argument(
         "--profile", default="7.4", help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)"
     )
     p.add_argument(
         "--rate",
-        type=float,
+        type=cli_args.rate,
         default=2.0,
         help="messages per second of the built-in story (default 2; 0 = as fast as possible); "
         "a scenario or capture keeps its own timing (see --speed)",
     )
     p.add_argument(
         "--count",
-        type=int,
+        type=cli_args.integer(0),
         default=None,
         help="stop after this many messages (default: until stopped, or the end of a scenario)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for names, addresses and timings (default 0)")
-    p.add_argument("--hwm", type=int, default=None, help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)")
+    p.add_argument(
+        "--seed",
+        type=cli_args.integer(None),
+        default=0,
+        help="seed for names, addresses and timings (default 0)",
+    )
+    p.add_argument(
+        "--hwm",
+        type=cli_args.integer(0),
+        default=None,
+        help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)",
+    )
     p.add_argument(
         "--lossless", action="store_true", help="refuse (and count) sends at the HWM instead of dropping"
     )
@@ -70,7 +97,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "before anything is sent)",
     )
     p.add_argument(
-        "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
+        "--wait",
+        type=cli_args.integer(0),
+        default=0,
+        metavar="N",
+        help="wait for N subscriptions before streaming",
     )
     p.add_argument("--quiet", action="store_true", help="do not log each message")
     _replay_options(p)
@@ -80,11 +111,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _replay_options(p: argparse.ArgumentParser) -> None:
     """Options of a scenario/capture replay (issue 6)."""
     g = p.add_argument_group("replaying a scenario or capture")
-    g.add_argument("--speed", type=float, default=1.0, help="replay speed factor (default 1; 0 = flat out)")
-    g.add_argument("--max-gap", type=float, default=None, metavar="S", help="clamp pauses to S seconds")
-    g.add_argument("--loop", type=int, default=1, metavar="N", help="play N times, fresh ids per loop")
     g.add_argument(
-        "--filter", action="append", default=None, metavar="PREFIX", help="send only keys with this prefix"
+        "--speed", type=cli_args.speed, default=1.0, help="replay speed factor (default 1; 0 = flat out)"
+    )
+    g.add_argument(
+        "--max-gap", type=cli_args.seconds, default=None, metavar="S", help="clamp pauses to S seconds"
+    )
+    g.add_argument(
+        "--loop", type=cli_args.integer(1), default=1, metavar="N", help="play N times, fresh ids per loop"
+    )
+    g.add_argument(
+        "--filter",
+        action="append",
+        default=None,
+        metavar="PREFIX",
+        type=cli_args.key_filter,
+        help="send only keys with this prefix",
     )
     g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 

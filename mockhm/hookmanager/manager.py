@@ -26,6 +26,8 @@ from typing import Final
 
 import zmq
 
+from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
+from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.wire.errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
 from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
@@ -56,8 +58,11 @@ class Statistics:
     unsubscriptions_seen: int = 0
     #: Filters active now, one entry per subscriber and filter.
     subscriptions: tuple[str, ...] = ()
-    #: Reports received on the 2102 channel.
+    #: Reports received on the 2102 channel (all of them, also those no longer kept).
     reports: int = 0
+    #: Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody
+    #: (not counted as refused, even in lossless mode).
+    unrouted: int = 0
 
 
 class HookManager:
@@ -74,6 +79,8 @@ class HookManager:
         ack: the reply to a report (``b"ACK"``), or ``None`` never to answer (to test a
             client's REQ timeout; the REP socket then stops after the first report).
         journal: keep every sent message in :attr:`journal` (turn off for long load runs).
+        keep_reports: keep at most this many of the latest reports in :attr:`reports`
+            (``None``: all); :meth:`statistics` counts every report either way.
         context: a ``zmq.Context`` to use (the global instance by default).
     """
 
@@ -88,6 +95,7 @@ class HookManager:
         validate: bool = False,
         ack: bytes | None = ACK,
         journal: bool = True,
+        keep_reports: int | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         self.profile = get_profile(profile)
@@ -95,13 +103,18 @@ class HookManager:
         self.validate = validate
         self.ack = ack
         self._journal_on = journal
+        if keep_reports is not None and keep_reports < 1:
+            raise ValueError(f"keep_reports={keep_reports}; expected 1 or more, or None for all")
+        self.keep_reports = keep_reports
+        #: Warnings about the binds (outside loopback), for banners.
+        self.bind_warnings: list[str] = []
         self._ctx = context or zmq.Context.instance()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._closed = False
         self._errors: list[BaseException] = []
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
-        self._active: collections.Counter[str] = collections.Counter()
+        self._active = SubscriptionTable()
         self._reset_counters()
         self._pub = self._ctx.socket(zmq.XPUB)
         self._rep: zmq.Socket[bytes] | None = None
@@ -130,8 +143,11 @@ class HookManager:
             "mock Hook Manager: events on %s, reports on %s", self.events_endpoint, self.reports_endpoint
         )
 
-    @staticmethod
-    def _bind(sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
+    def _bind(self, sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
+        try:
+            check_endpoint(endpoint, bind=True)
+        except EndpointError as err:
+            raise BindError(f"cannot bind the {role} socket: {err}", endpoint) from None
         try:
             sock.bind(endpoint)
         except zmq.ZMQError as err:
@@ -145,13 +161,19 @@ class HookManager:
                 endpoint,
             ) from None
         last = sock.getsockopt(zmq.LAST_ENDPOINT)
-        return last.decode() if isinstance(last, bytes) and last else endpoint
+        bound = last.decode() if isinstance(last, bytes) and last else endpoint
+        warning = warn_if_exposed(bound, role)
+        if warning is not None:
+            self.bind_warnings.append(warning)
+        return bound
 
     def _reset_counters(self) -> None:
         self._sent = 0
         self._sent_bytes = 0
         self._per_key: collections.Counter[bytes] = collections.Counter()
         self._refused = 0
+        self._unrouted = 0
+        self._reports_total = 0
         self._subs_seen = 0
         self._unsubs_seen = 0
         self.reports: list[HookReport] = []
@@ -191,6 +213,11 @@ class HookManager:
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        # libzmq closes listeners in its own threads after zmq_close returned: return only
+        # once the ports can be bound again, so that a restart on the same endpoints works.
+        for endpoint in (self.events_endpoint, self.reports_endpoint):
+            if endpoint is not None and not wait_port_free(endpoint, timeout + linger):
+                log.warning("%s still bound %.1f s after close", endpoint, timeout + linger)
 
     @property
     def closed(self) -> bool:
@@ -244,13 +271,17 @@ class HookManager:
             try:
                 for frames in batch:
                     try:
-                        send(frames, flags=flags, copy=False)
+                        # copy=True: a zero-copy frame still being written when Python frees it
+                        # at exit aborts the process in libzmq (issue 10, item 2).
+                        send(frames, flags=flags, copy=True)
                     except zmq.Again:
                         self._refused += 1
                         continue
                     keep(frames)
             finally:
                 self._sent += len(done)
+                if done and not self._active.total():
+                    self._unrouted += len(done)
                 self._sent_bytes += sum(len(f) for frames in done for f in frames)
                 self._per_key.update(frames[0] if frames else b"" for frames in done)
                 if self._journal_on:
@@ -266,20 +297,23 @@ class HookManager:
         changed = False
         while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
             try:
-                note = pub.recv(zmq.NOBLOCK)
+                frame = pub.recv(zmq.NOBLOCK, copy=False)
             except zmq.Again:
                 break
+            note = frame.bytes
             if not note:
                 continue
+            try:  # the connection's descriptor: tells a duplicate from a second subscriber
+                peer: int | None = int(frame.get(zmq.SRCFD))
+            except zmq.ZMQError:  # generated by XPUB for a closed connection, or inproc
+                peer = None
             prefix = note[1:].decode("ascii", "replace")
             if note[0] == 1:
                 self._subs_seen += 1
-                self._active[prefix] += 1
+                self._active.subscribe(prefix, peer)
             elif note[0] == 0:
                 self._unsubs_seen += 1
-                self._active[prefix] -= 1
-                if self._active[prefix] <= 0:
-                    del self._active[prefix]
+                self._active.unsubscribe(prefix, peer)
             changed = True
             log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
         if changed:
@@ -289,12 +323,12 @@ class HookManager:
     def subscriptions(self) -> list[str]:
         """Active filters, one entry per subscriber and filter (``""`` subscribes to all)."""
         with self._lock:
-            return sorted(self._active.elements())
+            return self._active.elements()
 
     def _matching(self, prefix: str | None) -> int:
         if prefix is None:
-            return sum(self._active.values())
-        return sum(n for sub, n in self._active.items() if prefix.startswith(sub))
+            return self._active.total()
+        return self._active.matching(prefix)
 
     def wait_for_subscribers(
         self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
@@ -314,6 +348,7 @@ class HookManager:
             f"{count} subscription(s){what}",
             count,
             timeout,
+            prefix,
         )
 
     def wait_for_unsubscribed(self, prefix: str, *, timeout: float = 5.0) -> list[str]:
@@ -328,7 +363,7 @@ class HookManager:
         )
 
     def _wait_subscriptions(
-        self, done: Callable[[], bool], wanted: str, count: int, timeout: float
+        self, done: Callable[[], bool], wanted: str, count: int, timeout: float, prefix: str | None = None
     ) -> list[str]:
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -337,17 +372,18 @@ class HookManager:
                     raise PublisherClosedError("the mock Hook Manager is closed")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = sorted(self._active.elements())
+                    seen = self._active.elements()
+                    matching = f"{self._matching(prefix)} matching, " if prefix is not None else ""
                     raise SubscriberTimeoutError(
-                        f"{wanted} expected on {self.events_endpoint} within {timeout} s, saw "
-                        f"{len(seen)}: {seen!r}; a subscriber must set its filter and connect "
-                        "before events are published",
+                        f"{wanted} expected on {self.events_endpoint} within {timeout} s; "
+                        f"{matching}{len(seen)} active: {seen!r}; a subscriber must set its filter "
+                        "and connect before events are published",
                         endpoint=self.events_endpoint,
                         expected=count,
                         seen=seen,
                     )
                 self._cond.wait(min(remaining, 0.5))
-            return sorted(self._active.elements())
+            return self._active.elements()
 
     # -- reports ---------------------------------------------------------------------------
 
@@ -387,8 +423,9 @@ class HookManager:
                 refused=self._refused,
                 subscriptions_seen=self._subs_seen,
                 unsubscriptions_seen=self._unsubs_seen,
-                subscriptions=tuple(sorted(self._active.elements())),
-                reports=len(self.reports),
+                subscriptions=tuple(self._active.elements()),
+                reports=self._reports_total,
+                unrouted=self._unrouted,
             )
 
     def reset(self) -> None:
@@ -445,6 +482,10 @@ class HookManager:
         with self._cond:
             self.reports.append(report)
             self.report_times.append(received)
+            self._reports_total += 1
+            keep = self.keep_reports
+            if keep is not None and len(self.reports) > keep:
+                del self.reports[:-keep], self.report_times[:-keep]
             self._cond.notify_all()
         if self.ack is not None:
             rep.send(self.ack)

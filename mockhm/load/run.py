@@ -394,6 +394,7 @@ def run_load(
         hm, rendered, batches, t0, t_end, base_reports,
         sent=end_stats.sent - start_stats.sent, refused=end_stats.refused - start_stats.refused,
         sent_bytes=end_stats.sent_bytes - start_stats.sent_bytes,
+        unrouted=end_stats.unrouted - start_stats.unrouted,
         shape=shape, arrivals=arrivals, seed=seed, acks=acks, percentiles=tuple(percentiles),
         thresholds=thresholds, started_at=started_at, source_name=source_name, hwm=hwm,
     )  # fmt: skip
@@ -522,6 +523,7 @@ def build_report(
     hwm: int | None,
     processes: int = 1,
     endpoint: str | None = None,
+    unrouted: int = 0,
 ) -> LoadReport:
     """Turn what a run recorded into a :class:`LoadReport` (outside the clock)."""
     from mockhm import __version__
@@ -604,6 +606,7 @@ def build_report(
         scheduled=len(offsets),
         sent=sent,
         refused=refused,
+        unrouted=unrouted,
         sent_bytes=sent_bytes,
         duration_s=duration,
         percentiles=percentiles,
