@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 import traceback
+import warnings
 from typing import Final
 
 from mockhm import __version__
@@ -74,6 +75,9 @@ def run_command(args: argparse.Namespace) -> int:
     import zmq
 
     name = f"mockhm {args.command}" if getattr(args, "command", None) else "mockhm"
+    # A bind outside loopback is logged and printed in the banner; the API's warnings.warn
+    # would say it a third time.
+    warnings.filterwarnings("ignore", message=r"the \w+ socket is bound to .* not loopback")
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

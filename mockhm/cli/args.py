@@ -60,7 +60,7 @@ def number(
             bound = f"more than {low:g}" if low_open else f"{low:g} or more"
             if high != math.inf:
                 bound += f" and at most {high:g}"
-            extra = f"0 {what} or " if zero else ""
+            extra = f"0 ({what}) or " if zero else ""
             suffix = f" ({what})" if what and not zero else ""
             raise argparse.ArgumentTypeError(f"{text!r}: expected {extra}a finite number {bound}{suffix}")
         return value

@@ -94,6 +94,8 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
             f"on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
             flush=True,
         )
+        for warning in hm.bind_warnings:
+            print(f"  WARNING: {warning}", flush=True)
         wait_for_subscribers(hm, args.wait, stop)
         progress, done = _progress(source.name)
 

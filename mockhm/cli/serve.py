@@ -12,7 +12,7 @@ from mockhm.cli import args as cli_args
 from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
-from mockhm.oned.story import mixed_day
+from mockhm.oned.story import last_execution, mixed_day
 from mockhm.wire.errors import MockHMError
 from mockhm.wire.profiles import PROFILES
 
@@ -104,6 +104,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="wait for N subscriptions before streaming",
     )
     p.add_argument("--quiet", action="store_true", help="do not log each message")
+    p.add_argument(
+        "--drain", type=cli_args.seconds, default=5.0, metavar="S",
+        help="after --count messages, wait up to S seconds for the hook reports still due: one per "
+        "message and subscribed filter it matches (default 5; 0: exit at once)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keep-reports", type=cli_args.integer(1), default=1000, metavar="N",
+        help="keep the latest N reports in memory (all are counted; default 1000)",
+    )  # fmt: skip
     _replay_options(p)
     p.set_defaults(func=run)
 
@@ -161,7 +170,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     reports = _endpoint(args.reports, args.bind, args.logger_port)
     with HookManager(
         events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
-        validate=args.validate, journal=False,
+        validate=args.validate, journal=False, keep_reports=args.keep_reports,
     ) as hm:  # fmt: skip
         print(
             f"mockhm {hm.profile.name}: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
@@ -176,35 +185,53 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
             flush=True,
         )
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
+        for warning in hm.bind_warnings:
+            print(f"  WARNING: {warning}", flush=True)
         pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
         print(
             f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
         )
         wait_for_subscribers(hm, args.wait, stop)
-        story = mixed_day(Cloud(args.profile, seed=args.seed))
+        # The story retries only executions an executor reported on 2102 (never made-up ones).
+        story = mixed_day(Cloud(args.profile, seed=args.seed), executions=lambda: last_execution(hm.reports))
         interval = 1.0 / args.rate if args.rate > 0 else 0.0
         start = time.monotonic()
-        sent = 0
+        sent = expected = 0
         for event in story:
             for message in event.messages():
-                if stop.is_set() or (args.count is not None and sent >= args.count):
-                    return _summary(hm, sent)
+                if stop.is_set():
+                    return _summary(hm, sent, expected)
+                if args.count is not None and sent >= args.count:
+                    return _summary(hm, sent, expected, drain=args.drain, stop=stop)
                 # Each send is due at start + n * interval: the schedule does not drift.
                 delay = start + sent * interval - time.monotonic()
                 if delay > 0 and stop.wait(delay):
-                    return _summary(hm, sent)
-                hm.publish(message)
+                    return _summary(hm, sent, expected)
+                expected += _due_reports(hm.subscriptions, message.key) * hm.publish(message)
                 sent += 1
                 if not args.quiet:
                     print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
-        return _summary(hm, sent)
+        return _summary(hm, sent, expected, drain=args.drain, stop=stop)
 
 
-def _summary(hm: HookManager, sent: int) -> int:
+def _due_reports(filters: list[str], key: str) -> int:
+    """Reports a HEM-style executor sends for a message: one per subscribed filter it matches."""
+    return sum(1 for f in filters if f and key.startswith(f) and f.startswith(("EVENT ", "RETRY")))
+
+
+def _summary(
+    hm: HookManager, sent: int, expected: int, *, drain: float = 0.0, stop: threading.Event | None = None
+) -> int:
+    if drain > 0 and expected > hm.statistics().reports:
+        print(
+            f"  waiting up to {drain:g} s for {expected - hm.statistics().reports} report(s) due…", flush=True
+        )
+        hm.wait_for_reports(expected, timeout=drain, stop=stop)
     stats = hm.statistics()
     print(
         f"mockhm: sent {sent} messages ({stats.refused} refused), "
-        f"{len(stats.subscriptions)} subscription(s) active, {stats.reports} report(s) received",
+        f"{len(stats.subscriptions)} subscription(s) active, {stats.reports} report(s) received"
+        + (f" of {expected} due" if expected else ""),
         flush=True,
     )
     hm.check()

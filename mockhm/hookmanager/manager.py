@@ -411,6 +411,20 @@ class HookManager:
                     )
                 self._cond.wait(min(remaining, 0.5))
 
+    def wait_for_reports(
+        self, count: int, *, timeout: float = 5.0, stop: threading.Event | None = None
+    ) -> int:
+        """Block until ``count`` reports in all have arrived, ``timeout`` passed or ``stop`` is set;
+        return how many arrived (never raises: a drain before exiting)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._reports_total < count and not self._closed and not (stop and stop.is_set()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(min(remaining, 0.1))
+            return self._reports_total
+
     # -- statistics and errors -------------------------------------------------------------
 
     def statistics(self) -> Statistics:

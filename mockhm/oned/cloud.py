@@ -9,6 +9,8 @@ addresses come from a seeded Faker, so the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import heapq
+import ipaddress
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
@@ -24,6 +26,7 @@ from mockhm.wire.documents import (
     VmDocument,
     VnetDocument,
 )
+from mockhm.wire.errors import MockHMError
 from mockhm.wire.message import HookEvent
 from mockhm.wire.profiles import Profile, get_profile
 
@@ -56,7 +59,7 @@ RECOVER_OPERATIONS: Final[dict[str, int]] = {
 }  # fmt: skip
 
 
-class CloudError(ValueError):
+class CloudError(MockHMError, ValueError):
     """An action that the current state of the cloud does not allow."""
 
 
@@ -91,6 +94,9 @@ class Cloud:
         self._ids = {"vm": 0, "host": 0, "image": 0, "net": 0, "hook_exec": 0}
         #: VMs being resumed from STOPPED/UNDEPLOYED: their deploy uses PROLOG_RESUME/_UNDEPLOY.
         self._resuming: dict[int, str] = {}
+        #: VM id -> (network id, lease index) of its address; freed indices per network.
+        self._leases: dict[int, tuple[int, int]] = {}
+        self._free_leases: dict[int, list[int]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -142,6 +148,7 @@ class Cloud:
         """Keep history records and host usage in step with the VM's state."""
         if vm.state == "DONE":
             vm.etime = self.now
+            self._release(vm.id)
         rec = vm.history[-1] if vm.history else None
         if rec is None:
             return
@@ -305,7 +312,7 @@ class Cloud:
         template["DISK"] = fake.one_disk(0, image_id if image_id is not None else 0, img_name)
         net = self.nets.get(net_id) if net_id is not None else None
         if net is not None and net.address_ranges:
-            ip = self._lease(net)
+            ip = self._lease(net, vid)
             net_name, nid = net.name, net.id
         else:
             ip, net_name, nid = fake.one_private_ipv4(), fake.one_vnet_name(), net_id or 0
@@ -333,13 +340,35 @@ class Cloud:
         api = self._api(call, params, result=vid, extra=vm.to_xml(self.profile, history="last"))
         return [state, api]
 
-    def _lease(self, net: VnetDocument) -> str:
+    def _lease(self, net: VnetDocument, vid: int) -> str:
+        """The next fresh address of the range, else the lowest one a DONE VM gave back."""
         ar = net.address_ranges[0]
         index = int(ar.get("NEXT_INDEX", "0"))
-        ar["NEXT_INDEX"] = str(index + 1)
+        size = int(ar.get("SIZE", "0"))
+        free = self._free_leases.setdefault(net.id, [])
+        if index < size:
+            ar["NEXT_INDEX"] = str(index + 1)
+        elif free:
+            index = heapq.heappop(free)
+        else:
+            raise CloudError(
+                f"network {net.id} ({net.name}) has no free address: all {size} of its address range are "
+                "leased; terminate a VM first or allocate another network"
+            )
         net.used_leases += 1
-        base = ar["IP"].rsplit(".", 1)
-        return f"{base[0]}.{int(base[1]) + index}"
+        self._leases[vid] = (net.id, index)
+        return str(ipaddress.ip_address(ar["IP"]) + index)
+
+    def _release(self, vid: int) -> None:
+        """A VM reached DONE: its address goes back to its network (oned frees the lease)."""
+        lease = self._leases.pop(vid, None)
+        if lease is None:
+            return
+        nid, index = lease
+        heapq.heappush(self._free_leases.setdefault(nid, []), index)
+        net = self.nets.get(nid)
+        if net is not None:
+            net.used_leases = max(net.used_leases - 1, 0)
 
     def vm_deploy(self, vid: int, hid: int | None = None, *, fail: str | None = None) -> Events:
         """Scheduler deploy: ACTIVE/LCM_INIT → PROLOG → BOOT → RUNNING (§5).
