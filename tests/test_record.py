@@ -250,4 +250,6 @@ def test_scrubber_clears_custom_context_and_template_string_secrets() -> None:
         assert secret not in out
     assert b"<DISK_ID><![CDATA[1]]></DISK_ID>" in out and b"<NETWORK><![CDATA[YES]]></NETWORK>" in out
     assert b"<USER_DATA_BASE64><![CDATA[c2NydWJiZWQ=]]></USER_DATA_BASE64>" in out  # still decodes
-    assert scrubber.counts["CONTEXT/MY_API_KEY"] == 1 and scrubber.counts["template CONTEXT/ROOT_PASSWORD"] == 1
+    assert (
+        scrubber.counts["CONTEXT/MY_API_KEY"] == 1 and scrubber.counts["template CONTEXT/ROOT_PASSWORD"] == 1
+    )
