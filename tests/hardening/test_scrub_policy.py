@@ -6,8 +6,8 @@ bodies); none may survive at any base64 depth, and every body that was valid sta
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -137,13 +137,13 @@ def _api_events() -> list[HookEvent]:
             "one.template.instantiate",
             [0, "web", False, f'ROOT_PASSWORD="{s["api_root_password"]}"', False],
             result=4,
-        ),  # fmt: skip
+        ),
         api_event("one.host.update", [7, f'EC2_SECRET = "{s["api_host_ec2_secret"]}"', 1], result=7),
         _unmasked(
             api_event("one.user.login", ["alice", "x", 3600, -1], result=s["login_out_token"]),
             3,
             s["login_in_token"],
-        ),  # fmt: skip
+        ),
         _unmasked(
             api_event("one.user.allocate", ["bob", "x", "core", [1]], result=5), 3, s["allocate_password"]
         ),
