@@ -34,7 +34,7 @@ from mockhm.streams.record.rules import (
     USER_TEMPLATE_SAFE,
     is_secret_name,
 )
-from mockhm.traffic.provider import mac_for_ip
+from mockhm.traffic.rules import mac_for_ip
 from mockhm.wire.message import b64encode
 
 #: One region of a body, each scrubbed exactly once (a pseudonym is never re-pseudonymised):
