@@ -254,10 +254,10 @@ def test_hem_reports_give_latency_from_the_schedule(
         hm.wait_for_subscribers(1)
         report = run_load(
             hm, pool, Shape.constant(500, 0.5), acks=True, drain=3.0, percentiles=(50, 99),
-            thresholds=[parse_threshold("p99<60s"), parse_threshold("p50<1ns")], keep_reports=not plain,
+            thresholds=[parse_threshold("p99<60s"), parse_threshold("p50<1ns")], consume_reports=plain,
         )  # fmt: skip
         next(hem, None)
-        # keep_reports=False (what `mockhm load` does) forgets the reports a run has read.
+        # consume_reports=True (what `mockhm load` does) forgets the reports a run has read.
         assert (len(hm.reports) == 0) if plain else (len(hm.reports) >= report.acked)
     assert report.stamped > 0 and report.stamped < report.sent  # API events carry no template
     assert report.acked == report.stamped

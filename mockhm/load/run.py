@@ -196,23 +196,29 @@ def load_pool(
 
 
 class _Reports:
-    """Reads the Hook Manager's reports as they arrive; with ``consume``, forgets the read ones."""
+    """Reads the Hook Manager's reports as they arrive (counted by its running total, so that a
+    manager keeping only its latest reports is read right); with ``consume``, removes them."""
 
     def __init__(self, hm: HookManager, consume: bool) -> None:
         self.hm = hm
         self.consume = consume
-        self.index = len(hm.reports)
+        with hm._cond:
+            self.taken = hm._reports_total
         self.seen = 0
 
     def take(self) -> list[tuple[Any, int]]:
         hm = self.hm
         with hm._cond:
-            reports = hm.reports[self.index :]
-            times = hm.report_times[self.index :]
+            total = hm._reports_total
+            have = len(hm.reports)
+            k = min(total - self.taken, have)
+            self.taken = total
+            if k <= 0:
+                return []
+            reports = hm.reports[have - k :]
+            times = hm.report_times[have - k :]
             if self.consume:
-                del hm.reports[self.index :], hm.report_times[self.index :]
-            else:
-                self.index += len(reports)
+                del hm.reports[have - k :], hm.report_times[have - k :]
         self.seen += len(reports)
         return list(zip(reports, times, strict=False))
 
@@ -235,7 +241,7 @@ def run_load(
     stop: threading.Event | None = None,
     source_name: str = "messages",
     buffer_bytes: int = BUFFER_BYTES,
-    keep_reports: bool = True,
+    consume_reports: bool = False,
 ) -> LoadReport:
     """Send a paced load through ``hm`` and measure it.
 
@@ -256,8 +262,8 @@ def run_load(
         stop: set it to end the run early (for example on Ctrl-C).
         source_name: describes the source in the report.
         buffer_bytes: bound of the messages rendered ahead of the clock.
-        keep_reports: ``False`` removes the reports a run has matched from ``hm.reports``
-            (what ``mockhm load`` does, so that long runs with acks keep constant memory).
+        consume_reports: remove the reports a run has read from ``hm.reports`` (what
+            ``mockhm load`` does, so that long runs with acks keep constant memory).
 
     Raises:
         ValueError: no count for an open-ended or unthrottled run, or an empty source.
@@ -280,7 +286,7 @@ def run_load(
         chunks = renderer
         renderer.wait_ahead()
     stop = stop or threading.Event()
-    reports = _Reports(hm, consume=not keep_reports)
+    reports = _Reports(hm, consume=consume_reports)
     start_stats = hm.statistics()
     hwm = _hwm(hm)
     started_at = time.time()
@@ -317,6 +323,7 @@ def run_load(
         hm.events_endpoint, acct, run_id, scheduled, t_end,
         sent=end_stats.sent - start_stats.sent, refused=refused,
         sent_bytes=end_stats.sent_bytes - start_stats.sent_bytes, lossless=hm.lossless,
+        unrouted=end_stats.unrouted - start_stats.unrouted,
         shape=shape, arrivals=arrivals, seed=seed, acks=acks, percentiles=tuple(percentiles),
         thresholds=thresholds, started_at=started_at, source_name=source_name, hwm=hwm,
     )  # fmt: skip
@@ -343,6 +350,7 @@ def build_report(
     source_name: str,
     hwm: int | None,
     processes: int = 1,
+    unrouted: int = 0,
 ) -> LoadReport:
     """Turn what a run counted into a :class:`LoadReport`."""
     from mockhm import __version__
@@ -364,6 +372,7 @@ def build_report(
         scheduled=scheduled,
         sent=sent,
         refused=refused,
+        unrouted=unrouted,
         sent_bytes=sent_bytes,
         duration_s=max((t_end - acct.t0) / 1e9, 1e-9),
         percentiles=percentiles,
