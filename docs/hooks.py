@@ -171,6 +171,15 @@ def api() -> str:
     return "\n".join(parts)
 
 
+def pytest_api() -> str:
+    """One ``::: pytest_mockhm.NAME`` per name of ``pytest_mockhm.__all__`` (the fixture objects' types)."""
+    import pytest_mockhm
+
+    return "\n".join(
+        f"::: pytest_mockhm.{name}\n    options:\n      heading_level: 3\n" for name in pytest_mockhm.__all__
+    )
+
+
 def errors() -> str:
     """A table of the exceptions of ``mockhm.__all__``: built-in bases and first docstring line."""
     import mockhm
@@ -189,6 +198,7 @@ def errors() -> str:
 _GENERATORS: dict[str, Callable[[], str]] = {
     "api": api,
     "errors": errors,
+    "pytest-api": pytest_api,
     "cli": cli,
     "profiles": profiles,
     "scenarios": scenarios,
