@@ -24,12 +24,12 @@ from collections.abc import Callable
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"^<!-- mockhm:([a-z-]+) -->$", re.MULTILINE)
-_WIDTH = "100"
+_WIDTH = "80"  # what fits the content column without scrolling
 
 
 @functools.cache
 def _run(*args: str) -> str:
-    """Output of ``python -m ARGS`` in an empty directory, 100 columns, no inherited pytest options."""
+    """Output of ``python -m ARGS`` in an empty directory, 80 columns, no inherited pytest options."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MOCKHM_"))}
     env.update(COLUMNS=_WIDTH, NO_COLOR="1", TERM="dumb")
     with tempfile.TemporaryDirectory(prefix="mockhm-docs-") as cwd:
