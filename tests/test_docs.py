@@ -153,3 +153,15 @@ def test_scenario_builder_table_matches_the_loader() -> None:
     for section, names in (("Top-level fields", TOP_FIELDS), ("Step timing", TIMING_FIELDS)):
         part = text[text.index(f"### {section}") :].split("\n\n", 2)[1]
         assert set(re.findall(r"^\| `(\w+)` \|", part, re.M)) == set(names), section
+
+
+def test_exit_code_table_is_the_cli_policy() -> None:
+    """docs/reference/exit-codes.md lists exactly the exit codes the command line uses."""
+    from mockhm import cli
+
+    codes = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    text = (DOCS / "reference" / "exit-codes.md").read_text(encoding="utf-8")
+    table = text[text.index("| code | meaning |") :].split("\n\n", 1)[0]
+    assert {int(c) for c in re.findall(r"^\| (\d+) \|", table, re.M)} == codes
+    for code in codes - {0}:
+        assert f" {code} " in cli.EPILOG or f" {code};" in cli.EPILOG, code
