@@ -15,6 +15,7 @@ not shipped.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 import subprocess
@@ -173,11 +174,8 @@ def api() -> str:
 
 def pytest_api() -> str:
     """One ``::: pytest_mockhm.NAME`` per name of ``pytest_mockhm.__all__`` (the fixture objects' types)."""
-    import pytest_mockhm
-
-    return "\n".join(
-        f"::: pytest_mockhm.{name}\n    options:\n      heading_level: 3\n" for name in pytest_mockhm.__all__
-    )
+    names = importlib.import_module("pytest_mockhm").__all__  # installed name of pytest_plugin/
+    return "\n".join(f"::: pytest_mockhm.{name}\n    options:\n      heading_level: 3\n" for name in names)
 
 
 def errors() -> str:
