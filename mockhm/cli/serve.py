@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 import time
 from types import FrameType
 
+from mockhm.cli import frontend as oned_cli
 from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
+from mockhm.frontend.frontend import FrontEnd
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
 from mockhm.oned.story import mixed_day
@@ -20,9 +23,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` parser."""
     p = sub.add_parser(
         "serve",
-        help="run a mock Hook Manager on 2101/2102 (the default command)",
-        description="Bind the events (PUB) and reports (REP) sockets like one_hm and stream the "
-        "built-in mixed-day story in a loop at a human pace, or a scenario/capture given by name or file.",
+        help="run a mock Hook Manager on 2101/2102 and oned's XML-RPC API on 2633 (the default command)",
+        description="Bind the events (PUB) and reports (REP) sockets like one_hm, start a mock oned "
+        "XML-RPC front-end on the same state, and stream the built-in mixed-day story in a loop at a "
+        "human pace (or nothing: --idle), or a scenario/capture given by name or file.",
     )
     p.add_argument(
         "scenario",
@@ -73,8 +77,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
     )
     p.add_argument("--quiet", action="store_true", help="do not log each message")
+    oned_cli.add_options(p)
     _replay_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, parser=p)
 
 
 def _replay_options(p: argparse.ArgumentParser) -> None:
@@ -101,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         del frame
         stop.set()
 
+    if getattr(args, "parser", None) is not None:
+        oned_cli.check_options(args.parser, args)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _serve(args, stop)
@@ -134,28 +141,41 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
             flush=True,
         )
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
-        pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
-        print(
-            f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
-        )
-        wait_for_subscribers(hm, args.wait, stop)
-        story = mixed_day(Cloud(args.profile, seed=args.seed))
-        interval = 1.0 / args.rate if args.rate > 0 else 0.0
-        start = time.monotonic()
-        sent = 0
-        for event in story:
-            for message in event.messages():
-                if stop.is_set() or (args.count is not None and sent >= args.count):
-                    return _summary(hm, sent)
-                # Each send is due at start + n * interval: the schedule does not drift.
-                delay = start + sent * interval - time.monotonic()
-                if delay > 0 and stop.wait(delay):
-                    return _summary(hm, sent)
-                hm.publish(message)
-                sent += 1
-                if not args.quiet:
-                    print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
-        return _summary(hm, sent)
+        if args.no_oned:
+            return _story(args, hm, None, stop)
+        with oned_cli.started(args, hm) as fe:
+            oned_cli.banner(fe, args.idle)
+            if args.idle:
+                stop.wait()
+                fe.check()
+                return _summary(hm, hm.statistics().sent)
+            return _story(args, hm, fe, stop)
+
+
+def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop: threading.Event) -> int:
+    """Stream the built-in story; with a front-end, on its state (so the API sees the story's VMs)."""
+    pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
+    print(f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True)
+    wait_for_subscribers(hm, args.wait, stop)
+    cloud = fe.oned.cloud if fe is not None else Cloud(args.profile, seed=args.seed)
+    story = mixed_day(cloud)
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    start = time.monotonic()
+    sent = 0
+    while True:
+        with fe.locked() if fe is not None else contextlib.nullcontext():
+            event = next(story)  # the story changes the shared state under the front-end's lock
+        for message in event.messages():
+            if stop.is_set() or (args.count is not None and sent >= args.count):
+                return _summary(hm, sent)
+            # Each send is due at start + n * interval: the schedule does not drift.
+            delay = start + sent * interval - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                return _summary(hm, sent)
+            hm.publish(message)
+            sent += 1
+            if not args.quiet:
+                print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
 
 
 def _summary(hm: HookManager, sent: int) -> int:

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Final
@@ -218,7 +218,7 @@ class RpcServer:
     def __init__(
         self,
         handler: Handler,
-        methods: Callable[[], Sequence[str]],
+        methods: Callable[[], Collection[str]],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
