@@ -91,6 +91,7 @@ class Executor:
         self.sub.connect(ns.events)
         self.req.connect(ns.reports)
         self.hooks: dict[int, Hook] = {}
+        self.backlog: list[tuple[bytes, bytes]] = []
 
     def call(self, method: str, *params: object) -> Any:
         ok, value, code, *_ = getattr(self.rpc, method)(self.session, *params)
@@ -104,7 +105,32 @@ class Executor:
             self.add(Hook(node))
         for f in (*STATIC_FILTERS, "RETRY"):
             self.sub.setsockopt_string(zmq.SUBSCRIBE, f)
+        self.prove_subscribed()
         say(event="ready", hooks=sorted(self.hooks), filters=sorted(h.filter for h in self.hooks.values()))
+
+    def prove_subscribed(self, attempts: int = 50) -> None:
+        """Wait for evidence that the filters reached the publisher, not for time to pass.
+
+        A SUB socket sends its filters down one pipe in order, so once a probe filter set
+        last is seen working, every filter before it is active too.  The probe is an event we
+        can cause: ``one.system.version`` publishes ``EVENT API one.system.version 1``
+        (reference §3.2.6).  Each attempt waits at most 100 ms; bounded.
+        """
+        probe = "EVENT API one.system.version 1"
+        self.sub.setsockopt_string(zmq.SUBSCRIBE, probe)
+        poller = zmq.Poller()
+        poller.register(self.sub, zmq.POLLIN)
+        try:
+            for _ in range(attempts):
+                self.call("one.system.version")
+                while poller.poll(100):
+                    key, content = self.sub.recv_multipart(zmq.NOBLOCK)
+                    if key.decode() == probe:
+                        return
+                    self.backlog.append((key, content))  # a real event: handled after start-up
+            raise RuntimeError(f"no {probe!r} came back after {attempts} attempts: is the Hook Manager there?")
+        finally:
+            self.sub.setsockopt_string(zmq.UNSUBSCRIBE, probe)
 
     def add(self, hook: Hook) -> None:
         self.hooks[hook.id] = hook
@@ -155,6 +181,8 @@ class Executor:
             self.reload(hook_key, body)
 
     def loop(self, deadline: float, stop: list[bool]) -> None:
+        for key, content in self.backlog:
+            self.handle(key.decode(), content)
         poller = zmq.Poller()
         poller.register(self.sub, zmq.POLLIN)
         while not stop and time.monotonic() < deadline:
