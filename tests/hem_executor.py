@@ -128,7 +128,9 @@ class Executor:
                     if key.decode() == probe:
                         return
                     self.backlog.append((key, content))  # a real event: handled after start-up
-            raise RuntimeError(f"no {probe!r} came back after {attempts} attempts: is the Hook Manager there?")
+            raise RuntimeError(
+                f"no {probe!r} came back after {attempts} attempts: is the Hook Manager there?"
+            )
         finally:
             self.sub.setsockopt_string(zmq.UNSUBSCRIBE, probe)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import xmlrpc.client
 from collections.abc import Callable, Iterator
@@ -13,7 +14,6 @@ from mockhm import HookManager
 from mockhm.frontend import ExposedFrontEndWarning, FrontEnd
 from mockhm.frontend.frontend import is_loopback, warn_if_exposed
 
-from ._oned_adapter import AdapterOned
 from .conftest import recv_frames
 
 LOOPBACK = "http://127.0.0.1:0/RPC2"
@@ -26,7 +26,7 @@ def hm() -> Iterator[HookManager]:
 
 
 def _fe(hm: HookManager, **kw: object) -> FrontEnd:
-    return FrontEnd(hm, oned=AdapterOned(), url=LOOPBACK, **kw)  # type: ignore[arg-type]
+    return FrontEnd(hm, url=LOOPBACK, **kw)  # type: ignore[arg-type]
 
 
 def test_call_publishes_in_order_and_info_answers(
@@ -35,7 +35,7 @@ def test_call_publishes_in_order_and_info_answers(
     sub = subscriber(hm.events_endpoint, "EVENT")
     hm.wait_for_subscribers(prefix="EVENT API")
     with _fe(hm) as fe, xmlrpc.client.ServerProxy(fe.url) as one:
-        ok, vid, code = one.one.vm.allocate(fe.session, 'NAME="a"')
+        ok, vid, code = one.one.vm.allocate(fe.session, 'NAME="a"\nCPU="1"\nMEMORY="64"')
         assert (ok, code) == (True, 0)
         keys = [recv_frames(sub)[0].decode() for _ in range(3)]
         assert keys == [f"EVENT VM {vid}/PENDING/LCM_INIT ", f"EVENT STATE VM/PENDING/LCM_INIT/{vid} ",
@@ -84,18 +84,30 @@ def test_auto_drivers_run_on_their_own(hm: HookManager, subscriber: Callable[...
         assert keys == ["EVENT HOST 0/INIT/ ", "EVENT HOST 0/MONITORED/ "]
 
 
-def test_report_reaches_the_model_before_the_ack(
+def test_report_reaches_the_hook_log_before_the_ack(
     hm: HookManager, zmq_context: zmq.Context[zmq.Socket[bytes]]
 ) -> None:
+    """A 2102 report (§3.5) becomes a HOOK_EXECUTION_RECORD before the executor gets its ACK."""
     assert hm.reports_endpoint is not None
     with _fe(hm) as fe:
+        ok, hook_id, _ = fe.call(  # type: ignore[misc]
+            "one.hook.allocate",
+            fe.session,
+            'NAME="h"\nTYPE="api"\nCALL="one.vm.allocate"\nCOMMAND="/bin/true"',
+        )
+        assert ok
+        fragment = (
+            "<ARGUMENTS>x</ARGUMENTS><EXECUTION_RESULT><COMMAND>/bin/true</COMMAND><STDOUT></STDOUT>"
+            "<STDERR></STDERR><CODE>0</CODE></EXECUTION_RESULT>"
+        )
         req = zmq_context.socket(zmq.REQ)
         req.setsockopt(zmq.LINGER, 0)
         req.setsockopt(zmq.RCVTIMEO, 2000)
         req.connect(hm.reports_endpoint)
-        req.send(b"0 3 PEFSR1VNRU5UUz48L0FSR1VNRU5UUz4=")
+        req.send(f"0 {hook_id} {base64.b64encode(fragment.encode()).decode()}".encode())
         assert req.recv() == b"ACK"
-        assert len(fe.oned.executions) == 1  # applied before the ACK went out
+        ok, xml, _ = fe.call("one.hook.info", fe.session, hook_id)  # type: ignore[misc]
+        assert "<EXECUTION_ID>0</EXECUTION_ID>" in xml and "<CODE>0</CODE>" in xml
 
 
 def test_closes_cleanly_with_a_client_connected(hm: HookManager) -> None:
@@ -128,4 +140,4 @@ def test_loopback_detection_behind_the_warning() -> None:
 def test_bad_arguments(hm: HookManager, kw: dict[str, object], message: str) -> None:
     args: dict[str, object] = {"url": LOOPBACK, **kw}
     with pytest.raises(ValueError, match=message):
-        FrontEnd(hm, oned=AdapterOned(), **args)  # type: ignore[arg-type]
+        FrontEnd(hm, **args)  # type: ignore[arg-type]

@@ -52,7 +52,9 @@ class Lines:
                 pytest.fail(f"no line matching {pattern!r} within {timeout} s; saw:\n" + "".join(self.seen))
             line = self.proc.stdout.readline()
             if not line:
-                pytest.fail(f"process ended (rc {self.proc.poll()}) before {pattern!r}; saw:\n" + "".join(self.seen))
+                pytest.fail(
+                    f"process ended (rc {self.proc.poll()}) before {pattern!r}; saw:\n" + "".join(self.seen)
+                )
             self.seen.append(line)
             if m := rx.search(line):
                 return m
@@ -102,13 +104,18 @@ def test_hem_style_executor_against_serve_idle(serve: Lines) -> None:
         _drive(one, session, url, auth_file, endpoints)
 
 
-def _drive(one: xmlrpc.client.ServerProxy, session: str, url: str, auth_file: str, endpoints: re.Match[str]) -> None:
+def _drive(
+    one: xmlrpc.client.ServerProxy, session: str, url: str, auth_file: str, endpoints: re.Match[str]
+) -> None:
     def call(method: str, *args: object) -> Any:
         ok, value, code, *_ = getattr(one, method)(session, *args)
         assert ok, (method, value, code)
         return value
 
-    echo = call("one.hook.allocate", 'NAME="echo-api"\nTYPE="api"\nCALL="one.vm.allocate"\nCOMMAND="/bin/echo"\nARGUMENTS="$API"\n')
+    echo = call(
+        "one.hook.allocate",
+        'NAME="echo-api"\nTYPE="api"\nCALL="one.vm.allocate"\nCOMMAND="/bin/echo"\nARGUMENTS="$API"\n',
+    )
     env = {**os.environ, "ONE_XMLRPC": url, "ONE_AUTH": auth_file,
            "MOCKHM_EVENTS_ENDPOINT": endpoints[1], "MOCKHM_REPORTS_ENDPOINT": endpoints[2]}  # fmt: skip
     hem = Lines([sys.executable, str(HERE / "hem_executor.py"), "--max-seconds", "60"], env=env)
@@ -117,7 +124,10 @@ def _drive(one: xmlrpc.client.ServerProxy, session: str, url: str, auth_file: st
         assert ready["filters"] == ["EVENT API one.vm.allocate"]  # from one.hookpool.info
 
         # A hook allocated while the executor runs: it reloads it with one.hook.info (§7.1).
-        failing = call("one.hook.allocate", 'NAME="host-on"\nTYPE="state"\nRESOURCE="HOST"\nSTATE="MONITORED"\nCOMMAND="/bin/false"\nARGUMENTS="$TEMPLATE"\n')
+        failing = call(
+            "one.hook.allocate",
+            'NAME="host-on"\nTYPE="state"\nRESOURCE="HOST"\nSTATE="MONITORED"\nCOMMAND="/bin/false"\nARGUMENTS="$TEMPLATE"\n',
+        )
         hem.json("reloaded", call="one.hook.allocate", hook=failing)
 
         vid = call("one.vm.allocate", 'NAME="vm-hooked"\nCPU="0.1"\nMEMORY="64"\n', True)

@@ -24,7 +24,9 @@ def test_subprocess_client_finds_the_front_end(oned: FrontEnd, hookmanager: Any)
     assert os.environ["ONE_XMLRPC"] == oned.url
     assert oned.url.startswith("http://127.0.0.1:") and not oned.url.startswith("http://127.0.0.1:2633/")
     assert Path(os.environ["ONE_AUTH"]).read_text() == "oneadmin:password\n"
-    out = subprocess.run([sys.executable, "-c", CLIENT], capture_output=True, text=True, timeout=30, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CLIENT], capture_output=True, text=True, timeout=30, check=True
+    )
     vid = int(out.stdout)
     assert hookmanager.cloud is oned.oned.cloud  # one state
     assert hookmanager.cloud.vms[vid].name == "from-a-subprocess"

@@ -87,7 +87,9 @@ def test_pyone_host_vm_deploy_poweroff(
 
     hid = client.host.allocate("localhost", "dummy", "dummy", -1)
     oned.settle()  # the first monitor: MONITORED
-    vid = client.vm.allocate('NAME="vm-held"\nCPU="0.1"\nVCPU="1"\nMEMORY="64"\nCONTEXT=[NETWORK="NO"]\n', True)
+    vid = client.vm.allocate(
+        'NAME="vm-held"\nCPU="0.1"\nVCPU="1"\nMEMORY="64"\nCONTEXT=[NETWORK="NO"]\n', True
+    )
     assert (hid, vid) == (0, 0)  # a fresh oned's first ids
     assert client.vm.action("release", vid) == vid
     assert client.vm.deploy(vid, hid, False) == vid

@@ -136,7 +136,9 @@ def _run_ruby_against_serve(script: Path) -> None:
 
 
 def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
-    server = _serve("-p", "*", "-l", "*", "--no-oned", "--wait", "1", "--rate", "0", "--count", "60", "--profile", "6.10")
+    server = _serve(
+        "-p", "*", "-l", "*", "--no-oned", "--wait", "1", "--rate", "0", "--count", "60", "--profile", "6.10"
+    )
     try:
         assert server.stdout is not None
         banner = server.stdout.readline()

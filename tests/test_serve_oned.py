@@ -75,6 +75,7 @@ def test_front_end_port_taken_is_a_clear_error() -> None:
         )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert re.search(
-        rf"cannot bind the oned XML-RPC front-end to http://127.0.0.1:{port}/RPC2: Address already in use", proc.stdout
+        rf"cannot bind the oned XML-RPC front-end to http://127.0.0.1:{port}/RPC2: Address already in use",
+        proc.stdout,
     )
     assert issubclass(BindError, OSError)

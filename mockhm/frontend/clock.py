@@ -112,6 +112,15 @@ class DriverClock:
             self.cond.notify_all()
             return events
 
+    def run_until(self, when: float) -> list[HookEvent]:
+        """Run the driver steps due by model time ``when`` (seconds) and publish them."""
+        with self.cond:
+            events: list[HookEvent] = self.oned.run_until(when)
+            self._publish(events)
+            self._resync()
+            self.cond.notify_all()
+            return events
+
     def settle(self, *, limit: int = 10_000) -> list[HookEvent]:
         """Run every runnable driver step now (held objects keep theirs) and publish."""
         with self.cond:

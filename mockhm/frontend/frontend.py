@@ -128,7 +128,7 @@ class FrontEnd:
         self.session = f"{user}:{password}"
         self._own_hm = hookmanager is None
         if oned is None:
-            from mockhm.oned import Oned
+            from mockhm.oned.front import Oned
 
             prof = get_profile(profile if profile is not None else getattr(hookmanager, "profile", None))
             oned = Oned(profile=prof.name, seed=seed, users={user: password})
@@ -260,6 +260,11 @@ class FrontEnd:
     def step(self) -> list[HookEvent]:
         """Run the next driver step now and publish its events (any mode)."""
         return self.clock.step()
+
+    def run_until(self, when: float) -> list[HookEvent]:
+        """Run the driver steps due by model time ``when`` (seconds since start) and publish
+        them: time travel for ``manual`` mode (a monitor due in 2 s, the scheduler's window)."""
+        return self.clock.run_until(when)
 
     def settle(self, *, limit: int = 10_000) -> list[HookEvent]:
         """Run every runnable driver step now and publish their events (any mode)."""
