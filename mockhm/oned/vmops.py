@@ -15,7 +15,7 @@ from typing import Final
 from mockhm.oned.drivers import Events
 from mockhm.oned.state import CloudError
 from mockhm.oned.vms import VmTransitions, state_str
-from mockhm.traffic.provider import mac_for_ip
+from mockhm.traffic.rules import mac_for_ip
 from mockhm.wire.bodies import ApiValue
 from mockhm.wire.documents import History, Owner, VmDocument, VnetDocument
 

@@ -13,7 +13,7 @@ from typing import Final
 
 from mockhm.oned.state import CloudBase, CloudError
 from mockhm.oned.template import Attribute
-from mockhm.traffic.provider import mac_for_ip
+from mockhm.traffic.rules import mac_for_ip
 
 #: Attributes ``VirtualMachine::insert`` and its ``parse_*`` helpers move to TEMPLATE.
 SYSTEM_ATTRIBUTES: Final = frozenset(
