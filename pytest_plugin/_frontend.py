@@ -16,7 +16,7 @@ import pytest
 from ._fixture import HookManagerFixture
 
 if TYPE_CHECKING:
-    from mockhm.frontend import FrontEnd
+    from mockhm.frontend.frontend import FrontEnd
 
 #: ``@pytest.mark.oned(...)`` keyword arguments.
 ONED_KWARGS = frozenset({"drivers", "auth", "speed"})
@@ -56,7 +56,7 @@ def oned(
     need; ``ONE_XMLRPC`` and ``ONE_AUTH`` are exported for subprocesses.  Configure with
     ``@pytest.mark.oned(drivers="manual", auth="user:pass", speed=...)``.
     """
-    from mockhm.frontend import AUTH_ENV, XMLRPC_ENV, FrontEnd
+    from mockhm.frontend.frontend import AUTH_ENV, XMLRPC_ENV, FrontEnd
 
     options = _marker(request.node)
     if hookmanager._cloud is not None:

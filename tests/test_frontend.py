@@ -11,8 +11,7 @@ import pytest
 import zmq
 
 from mockhm import HookManager
-from mockhm.frontend import ExposedFrontEndWarning, FrontEnd
-from mockhm.frontend.frontend import is_loopback, warn_if_exposed
+from mockhm.frontend.frontend import ExposedFrontEndWarning, FrontEnd, is_loopback, warn_if_exposed
 
 from .conftest import recv_frames
 

@@ -30,32 +30,47 @@ HERE = Path(__file__).resolve().parent
 
 
 class Lines:
-    """A subprocess whose stdout is read line by line, every read bounded by a timeout."""
+    """A subprocess whose stdout is read line by line, every read bounded by a timeout.
+
+    Reads the raw descriptor (``os.read``) into a buffer of its own: a buffered ``readline``
+    could swallow several lines while ``select`` then waits for bytes that already came.
+    """
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, bufsize=1
-        )
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         assert self.proc.stdout is not None
+        self.fd = self.proc.stdout.fileno()
         self.sel = selectors.DefaultSelector()
-        self.sel.register(self.proc.stdout, selectors.EVENT_READ)
+        self.sel.register(self.fd, selectors.EVENT_READ)
         self.seen: list[str] = []
+        self._buffer = b""
+        self._eof = False
+
+    def _line(self, deadline: float) -> str | None:
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if self._eof or remaining <= 0 or not self.sel.select(remaining):
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                self._eof = True
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        text = line.decode(errors="replace")
+        self.seen.append(text + "\n")
+        return text
 
     def expect(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
         """The first new line matching ``pattern``; fails with everything seen on timeout."""
         deadline = time.monotonic() + timeout
         rx = re.compile(pattern)
-        assert self.proc.stdout is not None
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self.sel.select(remaining):
-                pytest.fail(f"no line matching {pattern!r} within {timeout} s; saw:\n" + "".join(self.seen))
-            line = self.proc.stdout.readline()
-            if not line:
-                pytest.fail(
-                    f"process ended (rc {self.proc.poll()}) before {pattern!r}; saw:\n" + "".join(self.seen)
+            line = self._line(deadline)
+            if line is None:
+                state = (
+                    f"process ended (rc {self.proc.poll()})" if self._eof else f"nothing within {timeout} s"
                 )
-            self.seen.append(line)
+                pytest.fail(f"no line matching {pattern!r}: {state}; saw:\n" + "".join(self.seen))
             if m := rx.search(line):
                 return m
 
@@ -71,13 +86,15 @@ class Lines:
     def stop(self) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+        self.sel.close()
         try:
             out, _ = self.proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, _ = self.proc.communicate(timeout=5)
-        self.sel.close()
-        return "".join(self.seen) + (out or "")
+        return (
+            "".join(self.seen) + self._buffer.decode(errors="replace") + (out or b"").decode(errors="replace")
+        )
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import base64
-import re
-import subprocess
+import socket
 import sys
 import xmlrpc.client
 from collections.abc import Callable
@@ -13,6 +12,7 @@ import pytest
 import zmq
 from lxml import etree
 
+from mockhm.cli import main
 from mockhm.wire.errors import BindError
 
 from .conftest import recv_frames
@@ -52,30 +52,24 @@ def test_story_runs_on_the_state_the_api_reads(subscriber: Callable[..., zmq.Soc
      (["--oned", "http://127.0.0.1:0/xmlrpc"], "oned serves /RPC2 only"),
      (["vm-lifecycle", "--idle"], "a scenario or capture replays recorded events")],
 )  # fmt: skip
-def test_bad_flags_are_usage_errors(args: list[str], message: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "mockhm", "serve", "-p", "*", "-l", "*", *args],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr
+def test_bad_flags_are_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "-p", "*", "-l", "*", *args])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
 
 
-def test_front_end_port_taken_is_a_clear_error() -> None:
-    import socket
-
+def test_front_end_port_taken_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        proc = subprocess.run(
-            [sys.executable, "-m", "mockhm", "serve", "--idle", "-p", "*", "-l", "*",
-             "--oned", f"http://127.0.0.1:{port}/RPC2"],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert re.search(
-        rf"cannot bind the oned XML-RPC front-end to http://127.0.0.1:{port}/RPC2: Address already in use",
-        proc.stdout,
+        rc = main(["serve", "--idle", "-p", "*", "-l", "*", "--oned", f"http://127.0.0.1:{port}/RPC2"])
+    assert rc == 1
+    assert (
+        f"cannot bind the oned XML-RPC front-end to http://127.0.0.1:{port}/RPC2: Address already in use"
+        in capsys.readouterr().out
     )
     assert issubclass(BindError, OSError)

@@ -1,16 +1,7 @@
-"""The mock oned front-end: oned's XML-RPC API over the model, beside the Hook Manager.
+"""The mock oned front-end: oned's XML-RPC API over the model (:mod:`mockhm.oned`), beside the
+Hook Manager (:mod:`mockhm.hookmanager`), on one shared state.
 
-:class:`FrontEnd` is the Python API; ``mockhm serve`` starts one by default and the pytest
-plugin's ``oned`` fixture gives each test its own.
+``frontend.FrontEnd`` joins them (re-exported as ``mockhm.FrontEnd``); ``rpcserver`` is the
+HTTP/XML-RPC shell with xmlrpc-c's manners; ``clock`` runs the model's driver steps.  May import:
+wire, schemas, traffic, oned, hookmanager.
 """
-
-from mockhm.frontend.frontend import (
-    AUTH_ENV,
-    DEFAULT_AUTH,
-    DEFAULT_URL,
-    XMLRPC_ENV,
-    ExposedFrontEndWarning,
-    FrontEnd,
-)
-
-__all__ = ["AUTH_ENV", "DEFAULT_AUTH", "DEFAULT_URL", "XMLRPC_ENV", "ExposedFrontEndWarning", "FrontEnd"]
