@@ -13,17 +13,15 @@ Pure: no sockets, no threads, no sleeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
-from mockhm.oned.cloud import Cloud
-from mockhm.oned.drivers import Events
-from mockhm.oned.hooks import HookPool, report_fragment
-from mockhm.oned.pools import Datastore, VmTemplate, default_datastores
+from mockhm.oned.hooks import report_fragment
+from mockhm.oned.methods import METHODS
+from mockhm.oned.requests import Failure, Fault, OnedBase
 from mockhm.oned.state import Caller, CloudError
-from mockhm.wire.bodies import ERROR_CODES, ApiValue
-from mockhm.wire.defaults import EPOCH
+from mockhm.wire.bodies import ERROR_CODES
 from mockhm.wire.message import HookEvent
 from mockhm.wire.reports import HookReport
 
@@ -31,30 +29,8 @@ from mockhm.wire.reports import HookReport
 FAULT_TYPE: Final = -501
 FAULT_NO_SUCH_METHOD: Final = -506
 
-#: ``RequestLogger::object_name`` by object kind.
-OBJECT_NAMES: Final[dict[str, str]] = {
-    "vm": "virtual machine", "host": "host", "template": "virtual machine template", "net": "virtual network",
-    "image": "image", "datastore": "datastore", "hook": "hook", "user": "user", "group": "group",
-    "cluster": "cluster", "none": "",
-}  # fmt: skip
-
+#: What ``paramList`` says a parameter should have been.
 _TYPE_NAMES: Final = {"i": "integer", "s": "a string", "b": "boolean"}
-
-
-class Failure(Exception):
-    """A request oned refuses: ``text`` is oned's message after ``[method] ``."""
-
-    def __init__(self, code: str, text: str, resp_id: int = -1) -> None:
-        super().__init__(text)
-        self.code, self.text, self.resp_id = code, text, resp_id
-
-
-class Fault(Exception):
-    """An XML-RPC fault (the request never reached oned's method)."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code, self.text = code, text
 
 
 @dataclass(frozen=True)
@@ -71,20 +47,7 @@ class Reply:
     fault: tuple[int, str] | None = None
 
 
-Handler = Callable[["Oned", list[Any]], tuple[object, Events]]
-
-
-@dataclass(frozen=True)
-class Method:
-    """A method: parameter types after the session (``i``, ``s``, ``b``; after ``|`` optional),
-    the object kind its errors name, and the handler."""
-
-    signature: str
-    kind: str
-    handler: Handler
-
-
-class Oned:
+class Oned(OnedBase):
     """A pure model of oned 7.4's front-end: its XML-RPC methods and its drivers.
 
     Args:
@@ -95,31 +58,10 @@ class Oned:
         cloud: share an existing :class:`Cloud` (a story's) instead of a fresh one.
     """
 
-    def __init__(
-        self,
-        *,
-        profile: str = "7.4",
-        seed: int = 0,
-        users: Mapping[str, str] | None = None,
-        start_time: int = EPOCH,
-        cloud: Cloud | None = None,
-    ) -> None:
-        self.cloud = cloud if cloud is not None else Cloud(profile, seed=seed, start_time=start_time)
-        self.cloud.auto_drivers = True
-        self.profile = self.cloud.profile
-        self.users: dict[str, str] = dict(users if users is not None else {"oneadmin": "password"})
-        self.datastores: dict[int, Datastore] = default_datastores()
-        self.templates: dict[int, VmTemplate] = {}
-        self.hooks = HookPool()
-        self._request = 0
-        self.cloud.tm_mad_system = self.datastores[0].tm_mad
-
     # -- the contract ----------------------------------------------------------------------
 
     def call(self, method: str, params: Sequence[object]) -> Reply:
         """One XML-RPC call: oned's response and the events it publishes now."""
-        from mockhm.oned.methods import METHODS
-
         spec = METHODS.get(method)
         if spec is None:
             return Reply([], fault=(FAULT_NO_SUCH_METHOD, f"Method '{method}' not defined"))
@@ -191,33 +133,6 @@ class Oned:
             return
         self.hooks.record(report.hook_id, fragment, self.cloud.now)
 
-    # -- helpers for the method handlers ---------------------------------------------------
-
-    def api(self, method: str, args: Sequence[object], value: object, *, extra: str = "") -> Events:
-        """The success API event of ``method`` (none for suppressed info calls)."""
-        if method in self.profile.suppressed_calls:
-            return []
-        return [self.cloud._api(method, _values(args), result=_value(value), extra=extra)]
-
-    def _published(self, method: str, args: Sequence[object], *, failure: tuple[str, int, int]) -> Events:
-        if method in self.profile.suppressed_calls:
-            return []
-        message, code, resp_id = failure
-        api = self.cloud._api(
-            method, _values(args), success=False, error=message, error_code=code, resp_id=resp_id
-        )
-        return [api]
-
-    def _from_cloud(self, err: CloudError, kind: str) -> Failure:
-        if err.code == "NO_EXISTS":
-            return Failure("NO_EXISTS", f"Error getting {OBJECT_NAMES[kind]} [{err.resp_id}].", err.resp_id)
-        return Failure(err.code, err.oned, err.resp_id)
-
-
-def no_exists(kind: str, oid: int) -> Failure:
-    """NO_EXISTS as ``failure_message`` words it."""
-    return Failure("NO_EXISTS", f"Error getting {OBJECT_NAMES[kind]} [{oid}].", oid)
-
 
 def _check(signature: str, params: list[object]) -> list[object]:
     """xmlrpc-c's ``paramList`` checks: the session and each typed parameter."""
@@ -234,11 +149,3 @@ def _check(signature: str, params: list[object]) -> list[object]:
         if not ok:
             raise Fault(FAULT_TYPE, f"Parameter that is supposed to be {_TYPE_NAMES[kind]} is not")
     return params[: len(types)]
-
-
-def _value(value: object) -> ApiValue:
-    return value if isinstance(value, (str, int, float, bool)) else ""
-
-
-def _values(args: Sequence[object]) -> list[ApiValue]:
-    return [_value(a) for a in args]

@@ -108,7 +108,7 @@ def build_hook(hook_id: int, attrs: list[Attribute]) -> Hook:
             raise HookError(f"Invalid resource type: {resource}")
         tmpl["RESOURCE"] = resource
         if resource == "VM":
-            on = str(tmpl.pop("ON", "")).upper()
+            on = str(tmpl.pop("ON", "")).upper() or ("CUSTOM" if "STATE" in tmpl else "")
             if on == "CUSTOM":
                 state, lcm = str(tmpl.get("STATE", "")), str(tmpl.get("LCM_STATE", ""))
                 if state not in VM_STATES:

@@ -11,7 +11,7 @@ from typing import Final
 from mockhm.oned import methods_hook as hk
 from mockhm.oned import methods_infra as inf
 from mockhm.oned import methods_vm as vm
-from mockhm.oned.front import Method
+from mockhm.oned.requests import Method
 
 METHODS: Final[dict[str, Method]] = {
     "one.system.version": Method("", "none", inf.system_version),

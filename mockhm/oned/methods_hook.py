@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockhm.oned.front import Failure, Oned, no_exists
 from mockhm.oned.hooks import Hook, HookError, build_hook
 from mockhm.oned.methods_vm import Result, parse
+from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import OnedBase as Oned
 from mockhm.wire.bodies import retry_message
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockhm.oned.drivers import MONITOR_DELAY
-from mockhm.oned.front import Failure, Oned, no_exists
 from mockhm.oned.methods_vm import Result, parse
 from mockhm.oned.pools import Datastore, cluster_xml, group_xml, merge, user_xml
+from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import OnedBase as Oned
 
 
 def system_version(oned: Oned, args: list[Any]) -> Result:

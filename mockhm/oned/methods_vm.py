@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockhm.oned.front import Failure, Oned, no_exists
 from mockhm.oned.pools import VmTemplate, merge
+from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import OnedBase as Oned
 from mockhm.oned.state import CloudError
 from mockhm.oned.template import Attribute, TemplateSyntaxError, parse_template
 from mockhm.oned.vmtemplate import vm_templates

@@ -134,7 +134,7 @@ class ObjectOperations(HostOperations):
                 f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
             )
         events = self.net_state(nid, "LOCK_DELETE")
-        events.append(self._api("one.vn.delete", [nid], result=nid))
+        events.append(self._api("one.vn.delete", [nid], result=nid, extra=net.to_xml(self.profile)))
 
         def done() -> Events:
             out = self.net_state(nid, "DONE")
