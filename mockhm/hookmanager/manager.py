@@ -544,7 +544,7 @@ class HookManager:
             self.reports.append(report)
             self.report_times.append(received)
             self._cond.notify_all()
-            listeners = list(self._report_listeners)
+            listeners = list(self._report_listeners) if self._report_listeners else ()
         for listener in listeners:  # before the ACK: the report is applied once the executor hears ACK
             self._notify(listener, report)
         if self.ack is not None:
