@@ -6,10 +6,19 @@ import argparse
 import contextlib
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from mockhm.frontend.frontend import AUTH_ENV, DEFAULT_AUTH, XMLRPC_ENV, FrontEnd, parse_auth, parse_url
+from mockhm.frontend.frontend import (
+    AUTH_ENV,
+    DEFAULT_AUTH,
+    XMLRPC_ENV,
+    ExposedFrontEndWarning,
+    FrontEnd,
+    parse_auth,
+    parse_url,
+)
 from mockhm.hookmanager.manager import HookManager
 
 
@@ -72,10 +81,14 @@ def started(args: argparse.Namespace, hm: HookManager) -> Iterator[FrontEnd]:
     """A front-end over ``hm`` with a fresh ``ONE_AUTH`` file; both gone at exit."""
     tmp = Path(tempfile.mkdtemp(prefix="mockhm-oned-"))
     try:
-        with FrontEnd(
-            hm, profile=hm.profile, seed=args.seed, auth=args.auth, url=url(args), speed=args.oned_speed
-        ) as fe:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ExposedFrontEndWarning)
+            fe = FrontEnd(
+                hm, profile=hm.profile, seed=args.seed, auth=args.auth, url=url(args), speed=args.oned_speed
+            )
+        with fe:
             fe.write_one_auth(tmp / "one_auth")
+            fe.bind_warnings = [str(w.message) for w in caught]
             yield fe
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -86,6 +99,8 @@ def banner(fe: FrontEnd, idle: bool) -> None:
     print(f"  oned XML-RPC front-end on {fe.url}, on the same state as the events:", flush=True)
     print(f"    export {XMLRPC_ENV}={fe.url}", flush=True)
     print(f"    export {AUTH_ENV}={fe.one_auth_file}    (holds {fe.session})", flush=True)
+    for warning in getattr(fe, "bind_warnings", ()):
+        print(f"  WARNING: {warning}", flush=True)
     if idle:
         print(
             "  idle: no built-in story; nothing happens until a client calls the API (the drivers run)",

@@ -145,6 +145,8 @@ class FrontEnd:
         self._closed = False
         #: The last ``ONE_AUTH`` file written by :meth:`write_one_auth`, if any.
         self.one_auth_file: Path | None = None
+        #: Warnings about the address bound (``mockhm serve`` prints them in its banner).
+        self.bind_warnings: list[str] = []
         try:
             self.clock = DriverClock(oned, self._publish, mode=drivers, speed=speed)
             self._remove_listener = self.hm.add_report_listener(self._on_report)
