@@ -198,10 +198,18 @@ def image_delete(oned: Oned, args: list[Any]) -> Result:
     if image is None:
         raise no_exists("image", iid)
     if image.running_vms:
-        raise Failure("ACTION", "Cannot delete image while it is in use")
-    extra = image.to_xml(oned.profile)
-    del oned.cloud.images[iid]
-    return iid, oned.api("one.image.delete", args, iid, extra=extra)
+        raise Failure("ACTION", f"There are {len(image.running_vms)} VMs using it.")
+    cloud = oned.cloud
+    extra = image.to_xml(oned.profile)  # SharedAPI::del keeps the body before deleting
+    # ImageManager::delete_image (src/image/ImageManagerActions.cc@release-7.4.0): no SOURCE, dropped
+    # now; else DELETE now and dropped when the datastore driver's rm answers
+    events: list[Any] = []
+    if image.source:
+        events += cloud.image_state(iid, "DELETE")
+        cloud._later("image rm", "image", iid, lambda: (cloud.images.pop(iid, None), [])[1])
+    else:
+        del cloud.images[iid]
+    return iid, events + oned.api("one.image.delete", args, iid, extra=extra)
 
 
 def imagepool_info(oned: Oned, args: list[Any]) -> Result:

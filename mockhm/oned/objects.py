@@ -140,8 +140,9 @@ class ObjectOperations(HostOperations):
             raise CloudError(
                 f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
             )
+        extra = net.to_xml(self.profile)  # SharedAPI::del keeps the body before deleting
         events = self.net_state(nid, "LOCK_DELETE")
-        events.append(self._api("one.vn.delete", [nid], result=nid, extra=net.to_xml(self.profile)))
+        events.append(self._api("one.vn.delete", [nid], result=nid, extra=extra))
 
         def done() -> Events:
             out = self.net_state(nid, "DONE")
