@@ -31,7 +31,13 @@ from zmq.backend import Socket as _BackendSocket
 
 from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
 from mockhm.hookmanager.subscriptions import SubscriptionTable
-from mockhm.wire.errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
+from mockhm.wire.errors import (
+    BindError,
+    InvalidArgumentError,
+    PublisherClosedError,
+    ReportTimeoutError,
+    SubscriberTimeoutError,
+)
 from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import ACK, HookReport, parse_report
@@ -96,6 +102,8 @@ class HookManager:
         journal: keep every sent message in :attr:`journal` (turn off for long load runs).
         keep_reports: keep at most this many of the latest reports in :attr:`reports`
             (``None``: all); :meth:`statistics` counts every report either way.
+        keep_journal: keep about this many of the latest messages in :attr:`journal` (trimmed
+            in steps of an eighth; ``None``: all); :meth:`statistics` counts every message.
         context: a ``zmq.Context`` to use (the global instance by default).
     """
 
@@ -111,6 +119,7 @@ class HookManager:
         ack: bytes | None = ACK,
         journal: bool = True,
         keep_reports: int | None = None,
+        keep_journal: int | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         self.profile = get_profile(profile)
@@ -118,9 +127,12 @@ class HookManager:
         self.validate = validate
         self.ack = ack
         self._journal_on = journal
-        if keep_reports is not None and keep_reports < 1:
-            raise ValueError(f"keep_reports={keep_reports}; expected 1 or more, or None for all")
+        for name, value in (("keep_reports", keep_reports), ("keep_journal", keep_journal), ("hwm", hwm)):
+            low = 0 if name == "hwm" else 1
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise InvalidArgumentError(f"{name}={value!r}; expected an integer >= {low}, or None")
         self.keep_reports = keep_reports
+        self.keep_journal = keep_journal
         #: Warnings about the binds (outside loopback), for banners.
         self.bind_warnings: list[str] = []
         self._ctx = context or zmq.Context.instance()
@@ -295,6 +307,7 @@ class HookManager:
             self._per_key[key] += 1
             if self._journal_on:
                 self.journal.append(tuple(frames))
+                self._trim_journal()
             self._undrained += 1
             if self._undrained >= DRAIN_EVERY:
                 self._drain_subscriptions()
@@ -339,6 +352,11 @@ class HookManager:
                 self._account(batch, done, refused, odd, nobody)
         return done - len(refused)
 
+    def _trim_journal(self) -> None:
+        keep = self.keep_journal
+        if keep is not None and len(self.journal) > keep + keep // 8:
+            del self.journal[:-keep]
+
     def _account(
         self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
     ) -> None:
@@ -359,6 +377,7 @@ class HookManager:
             self._per_key.update(map(_first, sent))
         if self._journal_on:
             self.journal.extend(map(tuple, sent))
+            self._trim_journal()
         self._undrained += done
         if self._undrained >= DRAIN_EVERY:
             self._drain_subscriptions()
