@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_generate.py [--seconds S] [--repeats N]``.
 
 Three paths, each timed per message (key + base64 content ready to send):
 
-* ``lifecycle``: the realistic path, :func:`mockhm._lifecycle.generate_events` (a Cloud
+* ``lifecycle``: the realistic path, :func:`mockhm.oned.lifecycle.generate_events` (a Cloud
   applying §5 transitions, a fresh document rendering and base64 per event);
 * ``pooled``: a pool of 64 Faker-enriched VM documents drawn once (the realistic values
   are pre-drawn), then each message only moves one VM to a new (STATE, LCM_STATE) and
@@ -23,12 +23,12 @@ import argparse
 import statistics
 import time
 
-from mockhm._bodies import document_state_event
-from mockhm._defaults import default_document
-from mockhm._documents import History, VmDocument
-from mockhm._faker import make_faker
-from mockhm._lifecycle import generate_events
-from mockhm._message import b64encode
+from mockhm.oned.lifecycle import generate_events
+from mockhm.traffic.provider import make_faker
+from mockhm.wire.bodies import document_state_event
+from mockhm.wire.defaults import default_document
+from mockhm.wire.documents import History, VmDocument
+from mockhm.wire.message import b64encode
 
 _STATES = [("ACTIVE", "RUNNING"), ("ACTIVE", "SHUTDOWN_POWEROFF"), ("POWEROFF", "LCM_INIT"),
            ("ACTIVE", "BOOT_POWEROFF"), ("ACTIVE", "HOTPLUG"), ("ACTIVE", "MIGRATE")]  # fmt: skip

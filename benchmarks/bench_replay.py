@@ -3,7 +3,7 @@
 Run as a script: ``python benchmarks/bench_replay.py [--runs N] [--quick]``.  A mock Hook
 Manager on 127.0.0.1 replays a synthetic stream of real 7.4 messages while a SUB socket in
 another thread drains it; lateness is ``send time - (t0 + offset)`` as measured by
-:func:`mockhm._replay.replay`.  The same schedule through a raw pyzmq PUB socket is the
+:func:`mockhm.streams.replay.replay`.  The same schedule through a raw pyzmq PUB socket is the
 baseline (what the scheduler costs without the Hook Manager's lock and bookkeeping).
 Goal: p99 < 1 ms at 1,000 msg/s.
 """
@@ -18,8 +18,8 @@ import time
 import zmq
 
 from mockhm import HookManager
-from mockhm._replay import _percentile, sleep_until
-from mockhm._scenario import TimedMessage, load_scenario
+from mockhm.streams.replay import _percentile, sleep_until
+from mockhm.streams.scenario import TimedMessage, load_scenario
 
 
 def stream(rate: float, seconds: float) -> list[TimedMessage]:
@@ -43,7 +43,7 @@ def drain(endpoint: str, stop: threading.Event, ready: threading.Event) -> None:
 
 
 def run_mockhm(msgs: list[TimedMessage]) -> list[float]:
-    from mockhm._replay import replay
+    from mockhm.streams.replay import replay
 
     with HookManager("tcp://127.0.0.1:*", None, journal=False, hwm=100_000) as hm:
         stop, ready = threading.Event(), threading.Event()

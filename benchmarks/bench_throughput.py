@@ -10,7 +10,7 @@ alternating rounds, through
 * ``raw``: a pyzmq XPUB socket with the same options as the Hook Manager's in lossless mode
   (LINGER 0, XPUB_VERBOSER, SNDHWM, XPUB_NODROP), ``send_multipart(frames, NOBLOCK, copy=False)``
   in a plain loop;
-* ``load``: :func:`mockhm._load.run_load` with no shape (as fast as possible), i.e.
+* ``load``: :func:`mockhm.load.run.run_load` with no shape (as fast as possible), i.e.
   ``HookManager.send_many`` in batches, counters and all;
 * ``send_frames``: ``HookManager.send_frames`` once per message (the general-purpose path,
   for comparison).
@@ -35,7 +35,7 @@ from typing import Any
 import zmq
 
 from mockhm import HookManager
-from mockhm._load import Rendered, generated_pool, render, run_load, stamp_point
+from mockhm.load.run import Rendered, generated_pool, render, run_load, stamp_point
 
 END = b"BENCH-END"
 QUIT = b"BENCH-QUIT"

@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from mockhm._bodies import document_state_event
-from mockhm._defaults import default_vm
-from mockhm._documents import History
-from mockhm._schemas import load_schema, validate_body
+from mockhm.schemas.validation import load_schema, validate_body
+from mockhm.wire.bodies import document_state_event
+from mockhm.wire.defaults import default_vm
+from mockhm.wire.documents import History
 
 
 def six_kb_vm_body() -> bytes:

@@ -11,105 +11,105 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-#: Public name -> the private module that defines it.  Imported on first use, so that
+#: Public name -> the module (in a layer folder) that defines it.  Imported on first use, so that
 #: ``import mockhm`` (and Hypothesis' entry point, which runs in every downstream test
 #: session) loads neither pyzmq, lxml nor Faker until something needs them.
 _EXPORTS: dict[str, str] = {
-    "api_event": "mockhm._bodies",
-    "document_state_event": "mockhm._bodies",
-    "retry_message": "mockhm._bodies",
-    "state_event": "mockhm._bodies",
-    "vmmonitor_event": "mockhm._bodies",
-    "Cloud": "mockhm._cloud",
-    "CloudError": "mockhm._cloud",
-    "BindError": "mockhm._errors",
-    "BodyValidationError": "mockhm._errors",
-    "KeyFormatError": "mockhm._errors",
-    "MessageFormatError": "mockhm._errors",
-    "MockHMError": "mockhm._errors",
-    "PublisherClosedError": "mockhm._errors",
-    "ReportTimeoutError": "mockhm._errors",
-    "ScenarioError": "mockhm._errors",
-    "ScenarioNotFoundError": "mockhm._errors",
-    "SubscriberTimeoutError": "mockhm._errors",
-    "UnknownProfileError": "mockhm._errors",
-    "HookManager": "mockhm._hookmanager",
-    "Statistics": "mockhm._hookmanager",
-    "ParsedKey": "mockhm._keys",
-    "api_key": "mockhm._keys",
-    "parse_key": "mockhm._keys",
-    "state_keys": "mockhm._keys",
-    "run_load": "mockhm._load",
-    "LoadReport": "mockhm._loadreport",
-    "HookEvent": "mockhm._message",
-    "WireMessage": "mockhm._message",
-    "Shape": "mockhm._pacing",
-    "PROFILES": "mockhm._profiles",
-    "Profile": "mockhm._profiles",
-    "get_profile": "mockhm._profiles",
-    "Cassette": "mockhm._record",
-    "Scrubber": "mockhm._record",
-    "record": "mockhm._record",
-    "ReplayReport": "mockhm._replay",
-    "replay": "mockhm._replay",
-    "HookReport": "mockhm._reports",
-    "encode_report": "mockhm._reports",
-    "parse_report": "mockhm._reports",
-    "Scenario": "mockhm._scenario",
-    "load_scenario": "mockhm._scenario",
-    "check_message": "mockhm._schemas",
-    "validate_body": "mockhm._schemas",
-    "validate_event": "mockhm._schemas",
-    "validate_file": "mockhm._validate",
+    "HookManager": "mockhm.hookmanager.manager",
+    "Statistics": "mockhm.hookmanager.manager",
+    "Shape": "mockhm.load.pacing",
+    "LoadReport": "mockhm.load.report",
+    "run_load": "mockhm.load.run",
+    "Cloud": "mockhm.oned.cloud",
+    "CloudError": "mockhm.oned.cloud",
+    "check_message": "mockhm.schemas.validation",
+    "validate_body": "mockhm.schemas.validation",
+    "validate_event": "mockhm.schemas.validation",
+    "Cassette": "mockhm.streams.record",
+    "Scrubber": "mockhm.streams.record",
+    "record": "mockhm.streams.record",
+    "ReplayReport": "mockhm.streams.replay",
+    "replay": "mockhm.streams.replay",
+    "Scenario": "mockhm.streams.scenario",
+    "load_scenario": "mockhm.streams.scenario",
+    "validate_file": "mockhm.streams.validate",
+    "api_event": "mockhm.wire.bodies",
+    "document_state_event": "mockhm.wire.bodies",
+    "retry_message": "mockhm.wire.bodies",
+    "state_event": "mockhm.wire.bodies",
+    "vmmonitor_event": "mockhm.wire.bodies",
+    "BindError": "mockhm.wire.errors",
+    "BodyValidationError": "mockhm.wire.errors",
+    "KeyFormatError": "mockhm.wire.errors",
+    "MessageFormatError": "mockhm.wire.errors",
+    "MockHMError": "mockhm.wire.errors",
+    "PublisherClosedError": "mockhm.wire.errors",
+    "ReportTimeoutError": "mockhm.wire.errors",
+    "ScenarioError": "mockhm.wire.errors",
+    "ScenarioNotFoundError": "mockhm.wire.errors",
+    "SubscriberTimeoutError": "mockhm.wire.errors",
+    "UnknownProfileError": "mockhm.wire.errors",
+    "ParsedKey": "mockhm.wire.keys",
+    "api_key": "mockhm.wire.keys",
+    "parse_key": "mockhm.wire.keys",
+    "state_keys": "mockhm.wire.keys",
+    "HookEvent": "mockhm.wire.message",
+    "WireMessage": "mockhm.wire.message",
+    "PROFILES": "mockhm.wire.profiles",
+    "Profile": "mockhm.wire.profiles",
+    "get_profile": "mockhm.wire.profiles",
+    "HookReport": "mockhm.wire.reports",
+    "encode_report": "mockhm.wire.reports",
+    "parse_report": "mockhm.wire.reports",
 }
 
 if TYPE_CHECKING:
-    from mockhm._bodies import api_event as api_event
-    from mockhm._bodies import document_state_event as document_state_event
-    from mockhm._bodies import retry_message as retry_message
-    from mockhm._bodies import state_event as state_event
-    from mockhm._bodies import vmmonitor_event as vmmonitor_event
-    from mockhm._cloud import Cloud as Cloud
-    from mockhm._cloud import CloudError as CloudError
-    from mockhm._errors import BindError as BindError
-    from mockhm._errors import BodyValidationError as BodyValidationError
-    from mockhm._errors import KeyFormatError as KeyFormatError
-    from mockhm._errors import MessageFormatError as MessageFormatError
-    from mockhm._errors import MockHMError as MockHMError
-    from mockhm._errors import PublisherClosedError as PublisherClosedError
-    from mockhm._errors import ReportTimeoutError as ReportTimeoutError
-    from mockhm._errors import ScenarioError as ScenarioError
-    from mockhm._errors import ScenarioNotFoundError as ScenarioNotFoundError
-    from mockhm._errors import SubscriberTimeoutError as SubscriberTimeoutError
-    from mockhm._errors import UnknownProfileError as UnknownProfileError
-    from mockhm._hookmanager import HookManager as HookManager
-    from mockhm._hookmanager import Statistics as Statistics
-    from mockhm._keys import ParsedKey as ParsedKey
-    from mockhm._keys import api_key as api_key
-    from mockhm._keys import parse_key as parse_key
-    from mockhm._keys import state_keys as state_keys
-    from mockhm._load import run_load as run_load
-    from mockhm._loadreport import LoadReport as LoadReport
-    from mockhm._message import HookEvent as HookEvent
-    from mockhm._message import WireMessage as WireMessage
-    from mockhm._pacing import Shape as Shape
-    from mockhm._profiles import PROFILES as PROFILES
-    from mockhm._profiles import Profile as Profile
-    from mockhm._profiles import get_profile as get_profile
-    from mockhm._record import Cassette as Cassette
-    from mockhm._record import Scrubber as Scrubber
-    from mockhm._record import record as record
-    from mockhm._replay import ReplayReport as ReplayReport
-    from mockhm._replay import replay as replay
-    from mockhm._reports import HookReport as HookReport
-    from mockhm._reports import encode_report as encode_report
-    from mockhm._reports import parse_report as parse_report
-    from mockhm._scenario import Scenario as Scenario
-    from mockhm._scenario import load_scenario as load_scenario
-    from mockhm._schemas import check_message as check_message
-    from mockhm._schemas import validate_body as validate_body
-    from mockhm._schemas import validate_event as validate_event
-    from mockhm._validate import validate_file as validate_file
+    from mockhm.hookmanager.manager import HookManager as HookManager
+    from mockhm.hookmanager.manager import Statistics as Statistics
+    from mockhm.load.pacing import Shape as Shape
+    from mockhm.load.report import LoadReport as LoadReport
+    from mockhm.load.run import run_load as run_load
+    from mockhm.oned.cloud import Cloud as Cloud
+    from mockhm.oned.cloud import CloudError as CloudError
+    from mockhm.schemas.validation import check_message as check_message
+    from mockhm.schemas.validation import validate_body as validate_body
+    from mockhm.schemas.validation import validate_event as validate_event
+    from mockhm.streams.record import Cassette as Cassette
+    from mockhm.streams.record import Scrubber as Scrubber
+    from mockhm.streams.record import record as record
+    from mockhm.streams.replay import ReplayReport as ReplayReport
+    from mockhm.streams.replay import replay as replay
+    from mockhm.streams.scenario import Scenario as Scenario
+    from mockhm.streams.scenario import load_scenario as load_scenario
+    from mockhm.streams.validate import validate_file as validate_file
+    from mockhm.wire.bodies import api_event as api_event
+    from mockhm.wire.bodies import document_state_event as document_state_event
+    from mockhm.wire.bodies import retry_message as retry_message
+    from mockhm.wire.bodies import state_event as state_event
+    from mockhm.wire.bodies import vmmonitor_event as vmmonitor_event
+    from mockhm.wire.errors import BindError as BindError
+    from mockhm.wire.errors import BodyValidationError as BodyValidationError
+    from mockhm.wire.errors import KeyFormatError as KeyFormatError
+    from mockhm.wire.errors import MessageFormatError as MessageFormatError
+    from mockhm.wire.errors import MockHMError as MockHMError
+    from mockhm.wire.errors import PublisherClosedError as PublisherClosedError
+    from mockhm.wire.errors import ReportTimeoutError as ReportTimeoutError
+    from mockhm.wire.errors import ScenarioError as ScenarioError
+    from mockhm.wire.errors import ScenarioNotFoundError as ScenarioNotFoundError
+    from mockhm.wire.errors import SubscriberTimeoutError as SubscriberTimeoutError
+    from mockhm.wire.errors import UnknownProfileError as UnknownProfileError
+    from mockhm.wire.keys import ParsedKey as ParsedKey
+    from mockhm.wire.keys import api_key as api_key
+    from mockhm.wire.keys import parse_key as parse_key
+    from mockhm.wire.keys import state_keys as state_keys
+    from mockhm.wire.message import HookEvent as HookEvent
+    from mockhm.wire.message import WireMessage as WireMessage
+    from mockhm.wire.profiles import PROFILES as PROFILES
+    from mockhm.wire.profiles import Profile as Profile
+    from mockhm.wire.profiles import get_profile as get_profile
+    from mockhm.wire.reports import HookReport as HookReport
+    from mockhm.wire.reports import encode_report as encode_report
+    from mockhm.wire.reports import parse_report as parse_report
 
 
 __all__ = [

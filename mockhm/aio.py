@@ -23,8 +23,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from mockhm._hookmanager import HookManager
-    from mockhm._reports import HookReport
+    from mockhm.hookmanager.manager import HookManager
+    from mockhm.wire.reports import HookReport
 
 T = TypeVar("T")
 

@@ -28,17 +28,17 @@ from faker import Faker
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from mockhm._bodies import ApiValue, Document, api_event, document_state_event
-from mockhm._bodies import retry_message as _retry_message
-from mockhm._calls import IN_PARAMETERS, VM_ACTIONS, published_calls
-from mockhm._defaults import default_document
-from mockhm._documents import History, HostDocument, ImageDocument, Owner, VmDocument
-from mockhm._errors import UnknownProfileError
-from mockhm._faker import make_faker
-from mockhm._keys import RETRY_KEY, api_key, state_keys
-from mockhm._message import HookEvent, WireMessage
-from mockhm._profiles import PROFILES, Profile, get_profile
-from mockhm._states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES
+from mockhm.traffic.provider import make_faker
+from mockhm.wire.bodies import ApiValue, Document, api_event, document_state_event
+from mockhm.wire.bodies import retry_message as _retry_message
+from mockhm.wire.calls import IN_PARAMETERS, VM_ACTIONS, published_calls
+from mockhm.wire.defaults import default_document
+from mockhm.wire.documents import History, HostDocument, ImageDocument, Owner, VmDocument
+from mockhm.wire.errors import UnknownProfileError
+from mockhm.wire.keys import RETRY_KEY, api_key, state_keys
+from mockhm.wire.message import HookEvent, WireMessage
+from mockhm.wire.profiles import PROFILES, Profile, get_profile
+from mockhm.wire.states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES
 
 __all__ = [
     "api_events",
@@ -273,7 +273,7 @@ def _check_calls(calls: Collection[str] | None, prof: Profile) -> tuple[str, ...
         raise InvalidArgument(
             f"calls={wanted!r}: {', '.join(map(repr, bad))} publish no API event in profile "
             f"{prof.name}; allowed are the {len(allowed)} names of "
-            f"mockhm._calls.published_calls({prof.name!r}), e.g. {', '.join(allowed[:5])}…"
+            f"mockhm.wire.calls.published_calls({prof.name!r}), e.g. {', '.join(allowed[:5])}…"
         )
     return wanted
 
@@ -510,7 +510,7 @@ def _event_key(draw: st.DrawFn, prof: Profile) -> str:
     kind = draw(st.integers(min_value=0, max_value=2))
     if kind == 0:
         obj, state, lcm = draw(st.sampled_from(_all_choices(prof)))
-        from mockhm._states import printed_state
+        from mockhm.wire.states import printed_state
 
         service = None
         if obj == "VM" and prof.service_key:
@@ -538,9 +538,9 @@ def lifecycles(
 ) -> st.SearchStrategy[list[HookEvent]]:
     """Event streams of VMs (and hosts) that follow oned's transitions (§5).
 
-    See :func:`mockhm._lifecycle.lifecycles`.
+    See :func:`mockhm.oned.lifecycle.lifecycles`.
     """
-    from mockhm._lifecycle import lifecycles as _lifecycles
+    from mockhm.oned.lifecycle import lifecycles as _lifecycles
 
     return _lifecycles(vms=vms, steps=steps, profile=profile)
 
@@ -548,8 +548,8 @@ def lifecycles(
 def hostile_messages(kinds: Collection[str] | None = None) -> st.SearchStrategy[WireMessage]:
     """Deliberately broken or surprising messages, each with its ``label``.
 
-    See :func:`mockhm._hostile.hostile_messages`.
+    See :func:`mockhm.traffic.hostile.hostile_messages`.
     """
-    from mockhm._hostile import hostile_messages as _hostile_messages
+    from mockhm.traffic.hostile import hostile_messages as _hostile_messages
 
     return _hostile_messages(kinds)

@@ -1,6 +1,6 @@
 """Cassettes for the plugin: replay a test's recorded stream, or record it from a live Hook Manager.
 
-The record modes are pytest-recording's (see :class:`mockhm._record.Cassette`); the mode
+The record modes are pytest-recording's (see :class:`mockhm.streams.record.Cassette`); the mode
 follows the plugin's one precedence order (marker > ``--hm-record-mode`` >
 ``MOCKHM_RECORD_MODE`` > ``hm_record_mode`` > ``none``).
 
@@ -28,8 +28,8 @@ import pytest
 from ._settings import Settings
 
 if TYPE_CHECKING:
-    from mockhm._record import CassettePlan, Recorder, RecordReport
-    from mockhm._replay import ReplayReport, ReplaySource
+    from mockhm.streams.record import CassettePlan, Recorder, RecordReport
+    from mockhm.streams.replay import ReplayReport, ReplaySource
 
     from ._fixture import HookManagerFixture
 
@@ -91,7 +91,7 @@ class CassetteFixture:
         mode: the record mode in force.
         mode_source: where the mode came from (``marker``, ``cli``, ``env``, ``ini``, ``default``).
         endpoint: the live Hook Manager recorded from (``None`` when not recording).
-        plan: what :meth:`mockhm._record.Cassette.decide` chose.
+        plan: what :meth:`mockhm.streams.record.Cassette.decide` chose.
     """
 
     def __init__(
@@ -101,8 +101,8 @@ class CassetteFixture:
         settings: Settings,
         filters: Sequence[str] = ("",),
     ) -> None:
-        from mockhm._errors import MockHMError, ScenarioNotFoundError
-        from mockhm._record import Cassette, CassetteError
+        from mockhm.streams.record import Cassette, CassetteError
+        from mockhm.wire.errors import MockHMError, ScenarioNotFoundError
 
         self.path = path
         self.mode = settings.record_mode
@@ -125,7 +125,7 @@ class CassetteFixture:
         try:
             self.plan: CassettePlan = cassette.decide()
             if self.plan.replay:
-                from mockhm._replay import load_capture
+                from mockhm.streams.replay import load_capture
 
                 self._source = load_capture(path)
         except ScenarioNotFoundError:
@@ -164,8 +164,8 @@ class CassetteFixture:
                 self._hookmanager.hm.send_frames(frames)
 
     def _start_recording(self) -> None:
-        from mockhm._capturefile import read_capture
-        from mockhm._record import Recorder
+        from mockhm.streams.capturefile import read_capture
+        from mockhm.streams.record import Recorder
 
         assert self.endpoint is not None
         keep = [rec for _line, rec in read_capture(self.path)[1]] if self.plan.append else []
@@ -232,12 +232,12 @@ class CassetteFixture:
 
         Args:
             speed: time scale of the replay (``math.inf``: as fast as possible); real time by default.
-            **kwargs: passed on to :func:`mockhm._replay.replay` (``max_gap``, ``filters``, ...).
+            **kwargs: passed on to :func:`mockhm.streams.replay.replay` (``max_gap``, ``filters``, ...).
 
         Returns:
             The replay's report, or ``None`` when there was nothing to replay.
         """
-        from mockhm._replay import replay
+        from mockhm.streams.replay import replay
 
         if speed is not None:
             kwargs["speed"] = speed

@@ -17,7 +17,7 @@ from ._nearest import nearest, show
 
 if TYPE_CHECKING:
     from mockhm import Cloud, HookEvent, HookManager, HookReport, Profile, Statistics
-    from mockhm._hookmanager import Publishable
+    from mockhm.hookmanager.manager import Publishable
 
 #: Environment variables a subscriber started as a subprocess reads its endpoints from.
 EVENTS_ENV = "MOCKHM_EVENTS_ENDPOINT"
@@ -216,9 +216,9 @@ class HookManagerFixture:
             scenario: a loaded scenario or capture, a built-in name or a file path; ``None``
                 plays the one of the ``hookmanager_scenario`` marker.
             speed: time scale (2.0 twice as fast); defaults to the marker's, else real time.
-            **kwargs: passed on to :func:`mockhm._replay.replay`.
+            **kwargs: passed on to :func:`mockhm.streams.replay.replay`.
         """
-        from mockhm._replay import replay
+        from mockhm.streams.replay import replay
 
         chosen = self.scenario if scenario is None else scenario
         if chosen is None:

@@ -98,7 +98,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     ),
 )
 
-#: Cassette record modes, in pytest-recording's words (the same as ``mockhm._record.RECORD_MODES``,
+#: Cassette record modes, in pytest-recording's words (the same as ``mockhm.streams.record.RECORD_MODES``,
 #: repeated here so that resolving settings does not import pyzmq).
 RECORD_MODES: Final[tuple[str, ...]] = ("none", "once", "new_episodes", "all", "rewrite")
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from mockhm import PROFILES, api_event, document_state_event, retry_message, state_event, vmmonitor_event
-from mockhm._bodies import format_double, render_value
-from mockhm._defaults import default_vm
+from mockhm.wire.bodies import format_double, render_value
+from mockhm.wire.defaults import default_vm
 
 
 def _check(event: Any, vector: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ def test_every_export_is_listed() -> None:
 def test_import_is_light() -> None:
     """`import mockhm` (and the Hypothesis entry point) load neither pyzmq, lxml nor Faker."""
     code = (
-        "import sys, mockhm, mockhm._hypothesis_hook; "
+        "import sys, mockhm, mockhm.traffic.hypothesis_hook; "
         "print(sorted(m for m in ('zmq', 'lxml', 'faker') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from mockhm._faker import (
+from mockhm.traffic.provider import (
     INVALID_NAME_CHARS,
     OpenNebulaProvider,
     ipv6_for_mac,
@@ -25,7 +25,7 @@ DRAWS = 400
 
 _SAMPLE_SCRIPT = """
 import json
-from mockhm._faker import make_faker
+from mockhm.traffic.provider import make_faker
 f = make_faker(20261127)
 out = []
 for vm_id in range(30):

@@ -41,8 +41,8 @@ def test_bad_profile_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_yaml_output_is_a_scenario_with_the_same_frames(tmp_path: Path) -> None:
     """`-o x.yaml` keeps the generated stream as a scenario that loads and replays the same frames."""
-    from mockhm._capturefile import read_capture
-    from mockhm._scenario import load_scenario
+    from mockhm.streams.capturefile import read_capture
+    from mockhm.streams.scenario import load_scenario
 
     for name in ("g.jsonl", "g.yaml"):
         assert (

@@ -17,7 +17,7 @@ from mockhm import (
     encode_report,
     state_event,
 )
-from mockhm._message import WireMessage
+from mockhm.wire.message import WireMessage
 
 Sub = Callable[..., zmq.Socket[bytes]]
 

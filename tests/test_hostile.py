@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis.errors import InvalidArgument
 
 from mockhm import strategies as mst
-from mockhm._hostile import CASES, HostileCase, hostile_case, hostile_cases
-from mockhm._message import WireMessage
-from mockhm._schemas import check_message, expected_keys
+from mockhm.schemas.validation import check_message, expected_keys
+from mockhm.traffic.hostile import CASES, HostileCase, hostile_case, hostile_cases
+from mockhm.wire.message import WireMessage
 
 BROKEN = [k for k in CASES if hostile_case(k).broken]
 QUIRKS = [k for k in CASES if not hostile_case(k).broken]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from lxml import etree
 
 from mockhm import strategies as mst
-from mockhm._lifecycle import (
+from mockhm.oned.lifecycle import (
     HOST_TRANSITIONS,
     VM_TRANSITIONS,
     Step,
@@ -20,9 +20,9 @@ from mockhm._lifecycle import (
     lifecycle_steps,
     vm_edges,
 )
-from mockhm._message import HookEvent
-from mockhm._schemas import check_message, expected_keys
-from mockhm._states import HOST_STATES, LCM_STATES, VM_STATES
+from mockhm.schemas.validation import check_message, expected_keys
+from mockhm.wire.message import HookEvent
+from mockhm.wire.states import HOST_STATES, LCM_STATES, VM_STATES
 
 FAST = settings(max_examples=40, deadline=None, database=None)
 _NUM_VM = {v: k for k, v in VM_STATES.items()}
@@ -152,7 +152,7 @@ def test_many_vms_interleave() -> None:
 
 def test_nics_get_leases_from_the_network() -> None:
     """A VM's NIC IP comes from the network's address range and its MAC derives from it."""
-    from mockhm._faker import mac_for_ip
+    from mockhm.traffic.provider import mac_for_ip
 
     events = generate_events(200, seed=5)
     net = next(e for e in events if e.keys[0].startswith("EVENT NET"))
@@ -175,7 +175,7 @@ def test_same_seed_same_bytes_and_different_seeds_differ() -> None:
 
 def test_same_seed_same_bytes_across_processes() -> None:
     script = (
-        "import sys; from mockhm._lifecycle import generate_events; "
+        "import sys; from mockhm.oned.lifecycle import generate_events; "
         "sys.stdout.buffer.write(b'\\n'.join(b''.join(m.frames[0] + b' | ' + m.frames[1] "
         "for m in e.messages()) for e in generate_events(200, seed=9, profile='6.10')))"
     )
@@ -205,7 +205,7 @@ def test_bad_arguments() -> None:
 
 def test_done_without_history_has_an_end_time() -> None:
     """A PENDING VM terminated straight to DONE still gets ETIME (oned sets the exit time)."""
-    from mockhm._cloud import Cloud
+    from mockhm.oned.cloud import Cloud
 
     cloud = Cloud(seed=1)
     cloud.vm_allocate()

@@ -21,10 +21,10 @@ import zmq
 from lxml import etree
 
 from mockhm import Cloud, HookManager, encode_report
-from mockhm._load import extract_stamp, generated_pool, render, run_load, stamp_point
-from mockhm._loadreport import CSV_COLUMNS, SCHEMA_VERSION, parse_threshold
-from mockhm._pacing import Shape, parse_shape, schedule
-from mockhm._schemas import validate_body
+from mockhm.load.pacing import Shape, parse_shape, schedule
+from mockhm.load.report import CSV_COLUMNS, SCHEMA_VERSION, parse_threshold
+from mockhm.load.run import extract_stamp, generated_pool, render, run_load, stamp_point
+from mockhm.schemas.validation import validate_body
 
 LOCAL = "tcp://127.0.0.1:*"
 
@@ -363,7 +363,7 @@ def test_cli_usage_and_tool_errors() -> None:
 def test_two_publisher_processes_behind_one_proxy(
     ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]], tmp_path: Path
 ) -> None:
-    from mockhm._loadproc import run_load_processes
+    from mockhm.load.processes import run_load_processes
 
     # The subscriber connects before the proxy binds: an ipc path cannot be taken meanwhile
     # by another test (a TCP port freed by a probe socket could be, under pytest-xdist).

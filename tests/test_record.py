@@ -18,11 +18,11 @@ import pytest
 import zmq
 
 from mockhm import HookManager, ScenarioNotFoundError, api_event
-from mockhm._capturefile import read_capture
-from mockhm._record import Cassette, CassetteError, Scrubber
-from mockhm._replay import load_source
-from mockhm._scenario import load_scenario
-from mockhm._schemas import check_message
+from mockhm.schemas.validation import check_message
+from mockhm.streams.capturefile import read_capture
+from mockhm.streams.record import Cassette, CassetteError, Scrubber
+from mockhm.streams.replay import load_source
+from mockhm.streams.scenario import load_scenario
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -57,7 +57,7 @@ def test_scrubbed_capture_validates_and_pseudonyms_line_up() -> None:
 
 
 def test_mac_derived_from_ip_follows_the_ip_pseudonym() -> None:
-    from mockhm._faker import mac_for_ip
+    from mockhm.traffic.provider import mac_for_ip
 
     s = Scrubber()
     b = s.scrub_body(b"<NIC><IP>192.168.7.9</IP><MAC>" + mac_for_ip("192.168.7.9").encode() + b"</MAC></NIC>")
@@ -235,7 +235,7 @@ def test_rewrite_replaces_all_and_new_episodes_append(tmp_path: Path, mode: str,
 
 def test_scrubber_clears_custom_context_and_template_string_secrets() -> None:
     """CONTEXT holds whatever users put there; API template strings carry KEY="value" secrets."""
-    from mockhm._record import Scrubber
+    from mockhm.streams.record import Scrubber
 
     scrubber = Scrubber()
     body = (

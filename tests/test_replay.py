@@ -13,11 +13,11 @@ import pytest
 import zmq
 
 from mockhm import HookManager, parse_key
-from mockhm._capturefile import CaptureWriter, make_header
-from mockhm._record import Recorder
-from mockhm._replay import load_source, plan, replay, rewrite_ids
-from mockhm._scenario import TimedMessage, load_scenario
-from mockhm._schemas import check_message
+from mockhm.schemas.validation import check_message
+from mockhm.streams.capturefile import CaptureWriter, make_header
+from mockhm.streams.record import Recorder
+from mockhm.streams.replay import load_source, plan, replay, rewrite_ids
+from mockhm.streams.scenario import TimedMessage, load_scenario
 
 ANY = "tcp://127.0.0.1:*"
 

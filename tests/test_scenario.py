@@ -9,9 +9,9 @@ import pytest
 import zmq
 
 from mockhm import HookManager, ScenarioError
-from mockhm._replay import replay
-from mockhm._scenario import load_scenario, loads_scenario
-from mockhm._schemas import check_message
+from mockhm.schemas.validation import check_message
+from mockhm.streams.replay import replay
+from mockhm.streams.scenario import load_scenario, loads_scenario
 
 HEAD = 'format_version: 1\nprofile: "7.4"\nseed: 3\ngap: 0.5\nsteps:\n'
 

@@ -10,9 +10,9 @@ import pytest
 import zmq
 
 from mockhm import HookManager, parse_key
-from mockhm._replay import replay
-from mockhm._scenario import builtin_scenarios, find_scenario, load_scenario
-from mockhm._schemas import check_message
+from mockhm.schemas.validation import check_message
+from mockhm.streams.replay import replay
+from mockhm.streams.scenario import builtin_scenarios, find_scenario, load_scenario
 
 NAMES = (
     "api-failures", "hook-retry", "host-failure-storm", "image-and-network", "mixed-day",
@@ -74,7 +74,7 @@ def test_oneflow_service_publishes_service_keys() -> None:
 
 def test_mixed_day_matches_the_built_in_story() -> None:
     from mockhm import Cloud
-    from mockhm._story import mixed_day
+    from mockhm.oned.story import mixed_day
 
     story = [m.frames for e in mixed_day(Cloud("7.4", seed=0), rounds=1) for m in e.messages()]
     assert [m.frames for m in load_scenario("mixed-day").messages] == story

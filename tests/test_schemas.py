@@ -9,11 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mockhm._bodies import api_event, retry_message, state_event
-from mockhm._errors import BodyValidationError
-from mockhm._message import HookEvent
-from mockhm._profiles import PROFILES, get_profile
-from mockhm._schemas import (
+from mockhm.schemas.validation import (
     SCHEMA_NAMES,
     check_message,
     expected_keys,
@@ -23,7 +19,11 @@ from mockhm._schemas import (
     validate_body,
     validate_event,
 )
-from mockhm._states import LCM_STATES
+from mockhm.wire.bodies import api_event, retry_message, state_event
+from mockhm.wire.errors import BodyValidationError
+from mockhm.wire.message import HookEvent
+from mockhm.wire.profiles import PROFILES, get_profile
+from mockhm.wire.states import LCM_STATES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VECTORS_FILE = SHARED / "reference" / "hook-vectors-7.4.jsonl"
@@ -400,7 +400,7 @@ def test_clean_capture_fixture_holds_the_vectors() -> None:
 
 
 def _builder_events(profile: str) -> list[HookEvent]:
-    from mockhm._bodies import vmmonitor_event
+    from mockhm.wire.bodies import vmmonitor_event
 
     p = get_profile(profile)
     events: list[HookEvent] = [
@@ -435,7 +435,7 @@ def test_every_builder_output_validates(profile: str) -> None:
 
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_every_cloud_life_cycle_event_validates(profile: str) -> None:
-    from mockhm._cloud import HOT_OPERATIONS, Cloud, CloudError
+    from mockhm.oned.cloud import HOT_OPERATIONS, Cloud, CloudError
 
     cloud = Cloud(profile, seed=1)
     events: list[HookEvent] = []

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from mockhm import strategies as mst
-from mockhm._calls import published_calls
-from mockhm._keys import parse_key
-from mockhm._message import HookEvent, WireMessage, b64decode
-from mockhm._profiles import PROFILES, get_profile
-from mockhm._schemas import check_message, expected_keys
+from mockhm.schemas.validation import check_message, expected_keys
+from mockhm.wire.calls import published_calls
+from mockhm.wire.keys import parse_key
+from mockhm.wire.message import HookEvent, WireMessage, b64decode
+from mockhm.wire.profiles import PROFILES, get_profile
 
 FAST = settings(max_examples=60, deadline=None, database=None)
 GA_PROFILES = [name for name, p in PROFILES.items() if p.key_form == "ga"]

@@ -14,11 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mockhm._bodies import api_event, document_state_event, retry_message, state_event
-from mockhm._defaults import default_document
-from mockhm._errors import BodyValidationError
-from mockhm._schemas import validate_body
-from mockhm._upstream import (
+from mockhm.schemas.upstream import (
     UPSTREAM_NS,
     UpstreamSchemaError,
     UpstreamSchemas,
@@ -28,6 +24,10 @@ from mockhm._upstream import (
     inject_namespace,
     validate_upstream,
 )
+from mockhm.schemas.validation import validate_body
+from mockhm.wire.bodies import api_event, document_state_event, retry_message, state_event
+from mockhm.wire.defaults import default_document
+from mockhm.wire.errors import BodyValidationError
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from mockhm._bodies import state_event
-from mockhm._capturefile import CaptureWriter, make_header, read_capture
-from mockhm._errors import ScenarioError
-from mockhm._validate import validate_file
 from mockhm.cli import main
+from mockhm.streams.capturefile import CaptureWriter, make_header, read_capture
+from mockhm.streams.validate import validate_file
+from mockhm.wire.bodies import state_event
+from mockhm.wire.errors import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
 CAPTURES = REPO / "fixtures" / "captures"
@@ -120,7 +120,7 @@ def test_a_file_that_is_not_a_capture(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_builtin_scenarios_validate(capsys: pytest.CaptureFixture[str]) -> None:
     """Scenarios are validated message by message after compiling them."""
     paths = sorted((REPO / "scenarios").glob("*.yaml"))
-    if importlib.util.find_spec("mockhm._scenario") is None or not paths:
+    if importlib.util.find_spec("mockhm.streams.scenario") is None or not paths:
         pytest.skip("scenario support or the built-in scenarios are not in this tree")
     code, out = run_cli(capsys, "--quiet", *map(str, paths))
     assert code == 0, out
@@ -128,8 +128,8 @@ def test_builtin_scenarios_validate(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_scenario_problems_name_the_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if importlib.util.find_spec("mockhm._scenario") is None:
-        pytest.skip("scenario support (mockhm._scenario) is not in this tree")
+    if importlib.util.find_spec("mockhm.streams.scenario") is None:
+        pytest.skip("scenario support (mockhm.streams.scenario) is not in this tree")
     path = tmp_path / "s.yaml"
     path.write_text(
         "format_version: 1\nprofile: '6.10'\nsteps:\n"
@@ -144,8 +144,8 @@ def test_scenario_problems_name_the_step(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_a_scenario_that_does_not_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if importlib.util.find_spec("mockhm._scenario") is None:
-        pytest.skip("scenario support (mockhm._scenario) is not in this tree")
+    if importlib.util.find_spec("mockhm.streams.scenario") is None:
+        pytest.skip("scenario support (mockhm.streams.scenario) is not in this tree")
     path = tmp_path / "bad.yaml"
     path.write_text("format_version: 1\nsteps: [{teleport: {}}]\n")
     code, out = run_cli(capsys, str(path))

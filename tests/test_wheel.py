@@ -29,8 +29,8 @@ def test_installed_wheel_names_scenarios_validates_and_registers_plugin(tmp_path
     assert install.returncode == 0, install.stderr
     code = (
         "import importlib.metadata as md, mockhm, pytest_mockhm\n"
-        "from mockhm._scenario import builtin_scenarios, load_scenario\n"
-        "from mockhm._schemas import validate_event\n"
+        "from mockhm.streams.scenario import builtin_scenarios, load_scenario\n"
+        "from mockhm.schemas.validation import validate_event\n"
         "assert '/env/' in mockhm.__file__, mockhm.__file__\n"
         "names = sorted(builtin_scenarios())\n"
         "print(names)\n"

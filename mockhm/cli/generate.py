@@ -12,10 +12,10 @@ import argparse
 import sys
 from typing import Any
 
-from mockhm._capturefile import CaptureWriter, make_header
-from mockhm._defaults import EPOCH
-from mockhm._message import HookEvent
-from mockhm._profiles import PROFILES, get_profile
+from mockhm.streams.capturefile import CaptureWriter, make_header
+from mockhm.wire.defaults import EPOCH
+from mockhm.wire.message import HookEvent
+from mockhm.wire.profiles import PROFILES, get_profile
 
 #: Seconds between generated messages in the file's ``t`` column.
 INTERVAL = 0.01
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         if args.vms < 1:
             print(f"mockhm generate: --vms {args.vms}: expected 1 or more", file=sys.stderr)
             return 2
-        from mockhm._lifecycle import generate_events
+        from mockhm.oned.lifecycle import generate_events
 
         events = generate_events(args.count, args.seed, profile, vms=args.vms)
     else:

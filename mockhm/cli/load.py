@@ -11,11 +11,11 @@ import threading
 from types import FrameType
 from typing import Final
 
-from mockhm._errors import MockHMError
-from mockhm._hookmanager import HookManager
-from mockhm._load import DEFAULT_PERCENTILES, Progress, load_pool, run_load
-from mockhm._loadreport import LoadReport, Threshold, parse_threshold
-from mockhm._pacing import Shape, parse_duration, parse_shape
+from mockhm.hookmanager.manager import HookManager
+from mockhm.load.pacing import Shape, parse_duration, parse_shape
+from mockhm.load.report import LoadReport, Threshold, parse_threshold
+from mockhm.load.run import DEFAULT_PERCENTILES, Progress, load_pool, run_load
+from mockhm.wire.errors import MockHMError
 
 #: Exit code when a threshold is broken (k6 uses the same).
 THRESHOLD_EXIT: Final = 99
@@ -181,7 +181,7 @@ def _run(
         raise
     try:
         if args.processes > 1:
-            from mockhm._loadproc import run_load_processes
+            from mockhm.load.processes import run_load_processes
 
             report = run_load_processes(
                 hm, args.events, pool, shape, processes=args.processes, count=args.count,

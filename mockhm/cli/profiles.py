@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mockhm._profiles import DEFAULT_PROFILE, PROFILES
+from mockhm.wire.profiles import DEFAULT_PROFILE, PROFILES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

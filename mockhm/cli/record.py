@@ -8,8 +8,8 @@ import sys
 import threading
 from types import FrameType
 
-from mockhm._errors import MockHMError
-from mockhm._record import Recorder
+from mockhm.streams.record import Recorder
+from mockhm.wire.errors import MockHMError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from mockhm._errors import ScenarioError
-from mockhm._replay import describe_frames, load_source
-from mockhm._scenario import iter_builtin
+from mockhm.streams.replay import describe_frames, load_source
+from mockhm.streams.scenario import iter_builtin
+from mockhm.wire.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

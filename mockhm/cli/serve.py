@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import threading
 import time
 from types import FrameType
 
-from mockhm._cloud import Cloud
-from mockhm._errors import MockHMError
-from mockhm._hookmanager import HookManager
-from mockhm._profiles import PROFILES
-from mockhm._story import mixed_day
+from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
+from mockhm.hookmanager.manager import HookManager
+from mockhm.oned.cloud import Cloud
+from mockhm.oned.story import mixed_day
+from mockhm.wire.errors import MockHMError
+from mockhm.wire.profiles import PROFILES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,17 +89,6 @@ def _replay_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 
 
-def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:
-    """Wait for ``count`` subscriptions (none if 0), giving up promptly when ``stop`` is set."""
-    if not count:
-        return
-    print(f"  waiting for {count} subscription(s)…", flush=True)
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            hm.wait_for_subscribers(count, timeout=0.5)
-            return
-
-
 def _endpoint(explicit: str | None, bind: str, port: str) -> str:
     return explicit or f"tcp://{bind}:{port}"
 
@@ -125,8 +114,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     if args.scenario:
-        from mockhm.cli._replaying import serve_scenario
-
         return serve_scenario(args, stop)
     events = _endpoint(args.events, args.bind, args.publisher_port)
     reports = _endpoint(args.reports, args.bind, args.logger_port)

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockhm._errors import UnknownProfileError
-from mockhm._profiles import PROFILES, get_profile
-from mockhm._validate import SCENARIO_SUFFIXES, MessageResult, ValidationReport, validate_file
+from mockhm.streams.validate import SCENARIO_SUFFIXES, MessageResult, ValidationReport, validate_file
+from mockhm.wire.errors import UnknownProfileError
+from mockhm.wire.profiles import PROFILES, get_profile
 
 
 def register(subparsers: Any) -> None:

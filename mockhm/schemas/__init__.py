@@ -1,0 +1,3 @@
+"""Validation of messages against our XSDs (the ``*.xsd`` beside this file) and upstream's drift.
+
+May import: wire."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("mockhm._replay", reason="scenarios and replay (issue 6) not available")
+pytest.importorskip("mockhm.streams.replay", reason="scenarios and replay (issue 6) not available")
 
 SCENARIO = """\
 format_version: 1

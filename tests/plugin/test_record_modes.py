@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from mockhm import HookManager
-from mockhm._capturefile import read_capture, read_header
-from mockhm._record import RECORD_MODES
+from mockhm.streams.capturefile import read_capture, read_header
+from mockhm.streams.record import RECORD_MODES
 
 Frames = tuple[bytes, bytes]
 

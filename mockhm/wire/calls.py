@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Final
 
-from mockhm._profiles import Profile, get_profile
+from mockhm.wire.profiles import Profile, get_profile
 
 #: Session position and the positions oned masks as ``****`` (§3.2.1), 1-based.
 MASKED_POSITIONS: Final[dict[str, frozenset[int]]] = {

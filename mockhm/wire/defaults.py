@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Final
 
-from mockhm._documents import History, HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm.wire.documents import History, HostDocument, ImageDocument, VmDocument, VnetDocument
 
 EPOCH: Final[int] = 1764250000
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import zmq
 
-from mockhm._errors import BindError, SubscriberTimeoutError
-from mockhm._hookmanager import HookManager
-from mockhm._load import DEFAULT_PERCENTILES, Batch, Frames, await_acks, build_report, pace, prepare
-from mockhm._loadreport import LoadReport, Threshold
-from mockhm._pacing import Arrivals, Shape
+from mockhm.hookmanager.manager import HookManager
+from mockhm.load.pacing import Arrivals, Shape
+from mockhm.load.report import LoadReport, Threshold
+from mockhm.load.run import DEFAULT_PERCENTILES, Batch, Frames, await_acks, build_report, pace, prepare
+from mockhm.wire.errors import BindError, SubscriberTimeoutError
 
 
 def _xpub(ctx: zmq.Context[zmq.Socket[bytes]], hwm: int | None, lossless: bool) -> zmq.Socket[bytes]:
@@ -125,7 +125,7 @@ def run_load_processes(
     stop: threading.Event | None = None,
     linger: float = 5.0,
 ) -> LoadReport:
-    """Like :func:`mockhm._load.run_load` with ``processes`` publishers behind ``events``.
+    """Like :func:`mockhm.load.run.run_load` with ``processes`` publishers behind ``events``.
 
     ``hm`` only receives the reports (2102); the events endpoint is the proxy's backend.
     Waiting for at least one subscriber is required (workers learn about subscribers from

@@ -3,7 +3,7 @@
 The transition graph is data: for every stable (STATE, LCM_STATE) of a VM (and every
 STATE of a host, image and network), the actions allowed there and the exact STATE
 path each action walks.  A driver picks allowed actions and lets
-:class:`~mockhm._cloud.Cloud` apply them, so documents evolve consistently (PREV_*,
+:class:`~mockhm.oned.cloud.Cloud` apply them, so documents evolve consistently (PREV_*,
 history records, REMOTE_HOST, STIME/ETIME, leases).  Use it as a Hypothesis strategy
 (:func:`lifecycles`) or as a seeded scenario generator (:func:`generate_events`).
 """
@@ -18,10 +18,10 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from mockhm._cloud import HOT_OPERATIONS, Cloud
-from mockhm._errors import UnknownProfileError
-from mockhm._message import HookEvent
-from mockhm._profiles import PROFILES, Profile, get_profile
+from mockhm.oned.cloud import HOT_OPERATIONS, Cloud
+from mockhm.wire.errors import UnknownProfileError
+from mockhm.wire.message import HookEvent
+from mockhm.wire.profiles import PROFILES, Profile, get_profile
 
 VmState = tuple[str, str]
 Path = tuple[VmState, ...]
@@ -171,7 +171,7 @@ class Step:
 
 
 class LifecycleDriver:
-    """Applies allowed actions to a :class:`~mockhm._cloud.Cloud` and records them.
+    """Applies allowed actions to a :class:`~mockhm.oned.cloud.Cloud` and records them.
 
     Args:
         profile: release profile.

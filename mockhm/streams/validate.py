@@ -1,6 +1,6 @@
-"""Validating files of messages: captures now, scenarios when :mod:`mockhm._scenario` exists.
+"""Validating files of messages: captures now, scenarios when :mod:`mockhm.streams.scenario` exists.
 
-Every message gets the full :func:`~mockhm._schemas.check_message` (frames, key, base64,
+Every message gets the full :func:`~mockhm.schemas.validation.check_message` (frames, key, base64,
 XML, schema, key/body consistency), optionally a check against upstream's XSDs, and
 one :class:`MessageResult`.  Files are streamed; the report keeps counts and the
 failures, not every message.
@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from mockhm._capturefile import iter_records, read_header
-from mockhm._errors import (
+from mockhm.schemas.validation import Problem, check_message
+from mockhm.streams.capturefile import iter_records, read_header
+from mockhm.wire.errors import (
     BodyValidationError,
     MessageFormatError,
     ScenarioError,
     UnknownProfileError,
 )
-from mockhm._message import WireMessage
-from mockhm._profiles import Profile, get_profile
-from mockhm._schemas import Problem, check_message
+from mockhm.wire.message import WireMessage
+from mockhm.wire.profiles import Profile, get_profile
 
-#: Suffixes read as scenarios (through :mod:`mockhm._scenario`).
+#: Suffixes read as scenarios (through :mod:`mockhm.streams.scenario`).
 SCENARIO_SUFFIXES: Final[tuple[str, ...]] = (".yaml", ".yml")
 #: Failures kept in a report; beyond this only counted.
 MAX_KEPT_FAILURES: Final[int] = 1000
@@ -90,7 +90,7 @@ def check_frames(
     """:func:`check_message`, plus the upstream check when ``upstream`` is a directory."""
     problems = check_message(frames, profile=profile)
     if upstream is not None and not any(p.code in ("frames", "base64", "xml") for p in problems):
-        from mockhm._upstream import UpstreamSchemaError, validate_upstream
+        from mockhm.schemas.upstream import UpstreamSchemaError, validate_upstream
 
         message = WireMessage(tuple(frames))
         try:
@@ -112,14 +112,14 @@ def _scenario_messages(
 ) -> tuple[Iterable[tuple[int, Sequence[bytes]]] | None, str, str | None]:
     """A scenario's messages as ``(step, frames)``, the profile to check them with, or why not.
 
-    Uses :func:`mockhm._scenario.load_scenario` (the scenario is checked and compiled
+    Uses :func:`mockhm.streams.scenario.load_scenario` (the scenario is checked and compiled
     first; its own ``profile`` applies unless ``profile`` is given).
     """
     try:
-        scenario = importlib.import_module("mockhm._scenario")
+        scenario = importlib.import_module("mockhm.streams.scenario")
     except ModuleNotFoundError:
         fallback = get_profile(profile).name
-        return None, fallback, "scenario support (mockhm._scenario) is not available here"
+        return None, fallback, "scenario support (mockhm.streams.scenario) is not available here"
     loaded = scenario.load_scenario(path)
     name = get_profile(profile if profile is not None else loaded.profile).name
     return ((m.step, m.frames) for m in loaded.messages), name, None

@@ -26,10 +26,10 @@ from typing import Final
 
 import zmq
 
-from mockhm._errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
-from mockhm._message import HookEvent, WireMessage
-from mockhm._profiles import Profile, get_profile
-from mockhm._reports import ACK, HookReport, parse_report
+from mockhm.wire.errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
+from mockhm.wire.message import HookEvent, WireMessage
+from mockhm.wire.profiles import Profile, get_profile
+from mockhm.wire.reports import ACK, HookReport, parse_report
 
 log = logging.getLogger("mockhm")
 
@@ -210,7 +210,7 @@ class HookManager:
         for item in items:
             if isinstance(item, HookEvent):
                 if self.validate and item.label is None:
-                    from mockhm._schemas import validate_event
+                    from mockhm.schemas.validation import validate_event
 
                     validate_event(item)
                 for message in item.messages():

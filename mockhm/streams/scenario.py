@@ -34,12 +34,12 @@ from typing import Any, Final
 
 import yaml
 
-from mockhm._capturefile import decode_frame
-from mockhm._cloud import HOT_OPERATIONS, RECOVER_OPERATIONS, Cloud, CloudError
-from mockhm._documents import Owner
-from mockhm._errors import ScenarioError, ScenarioNotFoundError
-from mockhm._message import HookEvent
-from mockhm._profiles import PROFILES
+from mockhm.oned.cloud import HOT_OPERATIONS, RECOVER_OPERATIONS, Cloud, CloudError
+from mockhm.streams.capturefile import decode_frame
+from mockhm.wire.documents import Owner
+from mockhm.wire.errors import ScenarioError, ScenarioNotFoundError
+from mockhm.wire.message import HookEvent
+from mockhm.wire.profiles import PROFILES
 
 FORMAT_VERSION: Final[int] = 1
 #: Seconds between the messages of one step unless the scenario or step says otherwise.
@@ -88,9 +88,7 @@ class Scenario:
 def scenario_dirs() -> list[Path]:
     """Where built-in scenarios live: ``mockhm/_scenarios`` in an installed wheel, then a
     checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable install)."""
-    import mockhm
-
-    package = Path(mockhm.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     return [d for d in (package / "_scenarios", package.parent / "scenarios") if d.is_dir()]
 
 
@@ -579,7 +577,7 @@ class _Build:
         return self.cloud.hook_retry(a["hook_id"], a.get("arguments", ""), remote_host=a.get("remote_host"))
 
     def story(self, a: Mapping[str, Any]) -> list[HookEvent]:
-        from mockhm._story import mixed_day
+        from mockhm.oned.story import mixed_day
 
         return list(mixed_day(self.cloud, rounds=a.get("rounds", 1), vms_per_round=a.get("vms_per_round", 3)))
 

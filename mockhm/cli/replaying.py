@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import math
 import sys
@@ -10,9 +11,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from mockhm._hookmanager import HookManager
-from mockhm._replay import ReplayReport, ReplaySource, load_source, replay
-from mockhm.cli.serve import wait_for_subscribers
+from mockhm.hookmanager.manager import HookManager
+from mockhm.streams.replay import ReplayReport, ReplaySource, load_source, replay
+
+
+def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:
+    """Wait for ``count`` subscriptions (none if 0), giving up promptly when ``stop`` is set."""
+    if not count:
+        return
+    print(f"  waiting for {count} subscription(s)…", flush=True)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            hm.wait_for_subscribers(count, timeout=0.5)
+            return
 
 
 def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, Callable[[], None]]:
@@ -36,7 +47,7 @@ def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, 
 
 def _all_valid(source: ReplaySource, profile: str) -> bool:
     """``--validate``: check every message before anything is bound or sent; say what is wrong."""
-    from mockhm._schemas import check_message
+    from mockhm.schemas.validation import check_message
 
     bad = 0
     for message in source.messages:

@@ -1,6 +1,6 @@
 """Body builders: ``HOOK_MESSAGE`` documents for API, STATE and RETRY (reference §3).
 
-Each builder returns a :class:`~mockhm._message.HookEvent`: the body exactly as oned
+Each builder returns a :class:`~mockhm.wire.message.HookEvent`: the body exactly as oned
 concatenates it, and every key ``one_hm`` publishes it under, in order.
 """
 
@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 from xml.parsers import expat
 
-from mockhm._calls import MASKED_POSITIONS, check_call
-from mockhm._documents import HostDocument, ImageDocument, VmDocument, VnetDocument
-from mockhm._keys import RETRY_KEY, api_key, state_keys
-from mockhm._message import HookEvent, b64encode
-from mockhm._profiles import Profile, get_profile
-from mockhm._states import printed_state
-from mockhm._xml import el
+from mockhm.wire.calls import MASKED_POSITIONS, check_call
+from mockhm.wire.documents import HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm.wire.keys import RETRY_KEY, api_key, state_keys
+from mockhm.wire.message import HookEvent, b64encode
+from mockhm.wire.profiles import Profile, get_profile
+from mockhm.wire.states import printed_state
+from mockhm.wire.xml import el
 
 #: A value of an XML-RPC parameter; lists and dicts (arrays, structs) print as "" (§3.2.1).
 ApiValue = str | int | float | bool | Sequence[object] | Mapping[str, object]
@@ -238,7 +238,7 @@ def state_event(
     record; extra ``fields`` are set on the document (e.g. ``name="web-1"``,
     ``prev_state="ACTIVE"``).  For evolving objects use :class:`mockhm.Cloud`.
     """
-    from mockhm._defaults import default_document
+    from mockhm.wire.defaults import default_document
 
     document = default_document(obj, resource_id, state, lcm_state, **fields)
     return document_state_event(document, profile)

@@ -1,6 +1,6 @@
 """The built-in story ``mockhm serve`` streams when given nothing else.
 
-A realistic day in a small cloud, driven through :class:`~mockhm._cloud.Cloud`: hosts
+A realistic day in a small cloud, driven through :class:`~mockhm.oned.cloud.Cloud`: hosts
 come up, a network and an image appear, VMs are created and deployed, some are powered
 off and resumed, one migrates, a host fails and recovers, an API call fails, a hook is
 retried, and everything is terminated before the next round starts with fresh ids.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mockhm._cloud import Cloud
-from mockhm._message import HookEvent
+from mockhm.oned.cloud import Cloud
+from mockhm.wire.message import HookEvent
 
 
 def mixed_day(cloud: Cloud, *, rounds: int | None = None, vms_per_round: int = 3) -> Iterator[HookEvent]:

@@ -2,7 +2,7 @@
 
 Pure data: the numeric value oned stores inside the embedded document and the
 string it prints in ``HOOK_MESSAGE/STATE`` and in the keys.  Which names exist
-in which release is decided by :mod:`mockhm._profiles`.
+in which release is decided by :mod:`mockhm.wire.profiles`.
 """
 
 from __future__ import annotations

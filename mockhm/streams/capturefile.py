@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
 
-from mockhm._errors import ScenarioError
+from mockhm.wire.errors import ScenarioError
 
 FORMAT: Final[str] = "mockhm-capture"
 VERSION: Final[int] = 1

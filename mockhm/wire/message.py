@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from mockhm._errors import MessageFormatError
+from mockhm.wire.errors import MessageFormatError
 
 HookType = Literal["API", "STATE", "RETRY"]
 

@@ -1,17 +1,17 @@
 """The objects embedded in STATE bodies and API EXTRA: ``VM``, ``HOST``, ``IMAGE``, ``VNET``.
 
-Each is a mutable record that :mod:`mockhm._cloud` evolves and that renders itself
+Each is a mutable record that :mod:`mockhm.oned.cloud` evolves and that renders itself
 with ``to_xml(profile)`` in oned's exact element order (reference §3.1, §3.3, §9.1).
-Shape differences between releases are asked of the :class:`~mockhm._profiles.Profile`.
+Shape differences between releases are asked of the :class:`~mockhm.wire.profiles.Profile`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mockhm._profiles import Profile
-from mockhm._states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM_STATES
-from mockhm._xml import Template, cdata, el, opt, template
+from mockhm.wire.profiles import Profile
+from mockhm.wire.states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM_STATES
+from mockhm.wire.xml import Template, cdata, el, opt, template
 
 #: Default owner/group permissions of a new object: OWNER_U, OWNER_M only.
 DEFAULT_PERMISSIONS = (1, 1, 0, 0, 0, 0, 0, 0, 0)

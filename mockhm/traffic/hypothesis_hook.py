@@ -13,7 +13,7 @@ def _hypothesis_setup_hook() -> None:
     """Register strategies for :class:`~mockhm.HookEvent` and :class:`~mockhm.WireMessage`."""
     from hypothesis import strategies as st
 
-    from mockhm._message import HookEvent, WireMessage
+    from mockhm.wire.message import HookEvent, WireMessage
 
     def _hook_events() -> st.SearchStrategy[HookEvent]:
         from mockhm.strategies import hook_events

@@ -23,9 +23,9 @@ from typing import Final
 
 from lxml import etree
 
-from mockhm._errors import BodyValidationError, MockHMError
-from mockhm._profiles import Profile, get_profile
-from mockhm._schemas import split_libxml_message
+from mockhm.schemas.validation import split_libxml_message
+from mockhm.wire.errors import BodyValidationError, MockHMError
+from mockhm.wire.profiles import Profile, get_profile
 
 #: The namespace of OpenNebula's schemas.
 UPSTREAM_NS: Final[str] = "http://opennebula.org/XMLSchema"
@@ -195,7 +195,7 @@ def _short(err: BodyValidationError) -> str:
 
 def drift_rows(cases: Iterable[DriftCase], directory: str | Path) -> list[DriftRow]:
     """Check every case against mockhm's schemas and the upstream ones."""
-    from mockhm._schemas import validate_body
+    from mockhm.schemas.validation import validate_body
 
     upstream = UpstreamSchemas(directory)
     rows = []
@@ -255,7 +255,7 @@ def drift_markdown(rows: Sequence[DriftRow], *, upstream_label: str) -> str:
 
 def drift_cases(profile: str | Profile | None = None) -> list[DriftCase]:
     """One body of each kind mockhm emits, built with mockhm's own builders."""
-    from mockhm._bodies import api_event, retry_message, state_event
+    from mockhm.wire.bodies import api_event, retry_message, state_event
 
     p = get_profile(profile)
     cases: list[tuple[str, str, Callable[[], bytes]]] = [

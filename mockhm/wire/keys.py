@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from mockhm._errors import KeyFormatError
-from mockhm._profiles import Profile, get_profile
+from mockhm.wire.errors import KeyFormatError
+from mockhm.wire.profiles import Profile, get_profile
 
 RETRY_KEY: Final[str] = "RETRY"
 #: Key of a body whose HOOK_TYPE the driver does not know (§2.1; unreachable in practice).

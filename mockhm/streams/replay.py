@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from mockhm._capturefile import FORMAT as CAPTURE_FORMAT
-from mockhm._capturefile import read_capture
-from mockhm._errors import ScenarioError
-from mockhm._message import b64decode, b64encode
-from mockhm._scenario import Scenario, TimedMessage, find_scenario, load_scenario
+from mockhm.streams.capturefile import FORMAT as CAPTURE_FORMAT
+from mockhm.streams.capturefile import read_capture
+from mockhm.streams.scenario import Scenario, TimedMessage, find_scenario, load_scenario
+from mockhm.wire.errors import ScenarioError
+from mockhm.wire.message import b64decode, b64encode
 
 if TYPE_CHECKING:
-    from mockhm._hookmanager import HookManager
+    from mockhm.hookmanager.manager import HookManager
 
 log = logging.getLogger("mockhm.replay")
 
@@ -130,7 +130,7 @@ def load_source(
 
     Args:
         source: a built-in scenario name, a scenario (``.yaml``) or capture (``.jsonl``)
-            path, a loaded :class:`~mockhm._scenario.Scenario`, or timed messages.
+            path, a loaded :class:`~mockhm.streams.scenario.Scenario`, or timed messages.
         variables: scenario variables to override.
 
     Raises:

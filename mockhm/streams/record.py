@@ -7,7 +7,7 @@
   bodies (raw API strings, §3.2.1) are scrubbed too instead of crashing it; they are
   counted.  Keys carry only ids and states, so they are never changed.
 * :class:`Recorder` subscribes with a SUB socket and writes one flushed JSON line per
-  message (:mod:`mockhm._capturefile`), so a Ctrl-C or a crash loses nothing received.
+  message (:mod:`mockhm.streams.capturefile`), so a Ctrl-C or a crash loses nothing received.
 * :class:`Cassette` decides, for a test, whether to replay a capture or record one from a
   live Hook Manager, in pytest-recording's words (``none``, ``once``, ``new_episodes``,
   ``all``, ``rewrite``).
@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any, Final
 import zmq
 from lxml import etree
 
-from mockhm._capturefile import CaptureRecord, CaptureWriter, make_header, read_capture
-from mockhm._errors import MockHMError, ScenarioNotFoundError
-from mockhm._faker import mac_for_ip
-from mockhm._message import b64decode, b64encode
+from mockhm.streams.capturefile import CaptureRecord, CaptureWriter, make_header, read_capture
+from mockhm.traffic.provider import mac_for_ip
+from mockhm.wire.errors import MockHMError, ScenarioNotFoundError
+from mockhm.wire.message import b64decode, b64encode
 
 if TYPE_CHECKING:
-    from mockhm._hookmanager import HookManager
-    from mockhm._replay import ReplayReport
+    from mockhm.hookmanager.manager import HookManager
+    from mockhm.streams.replay import ReplayReport
 
 # --------------------------------------------------------------------------- scrubbing
 
@@ -528,7 +528,7 @@ class Cassette:
     def start(self, hookmanager: HookManager | None = None, **replay_options: Any) -> CassettePlan:
         """Replay into ``hookmanager`` if the plan says so, then start recording if it says so.
 
-        The replay starts at once: pass ``wait=N`` (a :func:`~mockhm._replay.replay` option) so
+        The replay starts at once: pass ``wait=N`` (a :func:`~mockhm.streams.replay.replay` option) so
         that it first waits for N subscriptions, since a PUB stream sent earlier is lost.  The
         pytest plugin instead replays when the test calls ``hookmanager_cassette.play()``.
         """
@@ -550,8 +550,8 @@ class Cassette:
         return plan
 
     def replay(self, hookmanager: HookManager, **options: Any) -> ReplayReport:
-        """Replay the cassette (in file order) into ``hookmanager``; see :func:`mockhm._replay.replay`."""
-        from mockhm._replay import replay
+        """Replay the cassette (in file order) into ``hookmanager``; see :func:`mockhm.replay`."""
+        from mockhm.streams.replay import replay
 
         options.setdefault("echo", None)
         return replay(self.path, hookmanager, **options)

@@ -3,7 +3,7 @@
 How a run goes (:func:`run_load`):
 
 1. The source (generated events, a scenario, a capture, or any messages) becomes a pool of
-   base messages; the schedule (:mod:`mockhm._pacing`) says when each message is due.
+   base messages; the schedule (:mod:`mockhm.load.pacing`) says when each message is due.
 2. Every message is rendered *before the clock starts*: message ``i`` is pool item
    ``i % len(pool)``, stamped (see below) and base64-encoded.  Generation never caps the rate.
 3. The sender waits for ``t0 + offset[i]`` (absolute deadlines) and sends every message
@@ -45,10 +45,10 @@ from typing import Any, Final
 import zmq
 from hdrh.histogram import HdrHistogram
 
-from mockhm._hookmanager import HookManager
-from mockhm._loadreport import LoadReport, Threshold, TimelineRow
-from mockhm._message import HookEvent, WireMessage
-from mockhm._pacing import Arrivals, Shape, schedule
+from mockhm.hookmanager.manager import HookManager
+from mockhm.load.pacing import Arrivals, Shape, schedule
+from mockhm.load.report import LoadReport, Threshold, TimelineRow
+from mockhm.wire.message import HookEvent, WireMessage
 
 Frames = tuple[bytes, ...]
 
@@ -224,15 +224,15 @@ def generated_pool(size: int = 1000, *, seed: int = 0, profile: str | None = Non
     """``size`` messages of a seeded, life-cycle-valid event stream (issue 4's generator when
     available, else the built-in mixed-day story)."""
     try:
-        from mockhm._lifecycle import generate_events
+        from mockhm.oned.lifecycle import generate_events
     except ImportError:  # pragma: no cover - the generator is part of the package
         generate_events = None  # type: ignore[assignment]
     out: list[Frames] = []
     if generate_events is not None:
         out = _flatten(generate_events(size, seed, profile))
     if not out:
-        from mockhm._cloud import Cloud
-        from mockhm._story import mixed_day
+        from mockhm.oned.cloud import Cloud
+        from mockhm.oned.story import mixed_day
 
         for event in mixed_day(Cloud(profile, seed=seed)):
             out.extend(m.frames for m in event.messages())
@@ -254,8 +254,8 @@ def load_pool(
     if spec in ("generated", "events"):
         return generated_pool(size, seed=seed, profile=profile), f"generated events (seed {seed})"
     if spec == "story":
-        from mockhm._cloud import Cloud
-        from mockhm._story import mixed_day
+        from mockhm.oned.cloud import Cloud
+        from mockhm.oned.story import mixed_day
 
         out: list[Frames] = []
         for event in mixed_day(Cloud(profile, seed=seed)):
@@ -265,12 +265,12 @@ def load_pool(
         return out[:size], f"mixed-day story (seed {seed})"
     path = Path(spec)
     if path.suffix == ".jsonl" and path.is_file():
-        from mockhm._capturefile import read_capture
+        from mockhm.streams.capturefile import read_capture
 
         _, records = read_capture(path)
         frames = [rec.frames for _, rec in records]
         return frames, f"capture {path} ({len(frames)} messages)"
-    from mockhm._scenario import load_scenario
+    from mockhm.streams.scenario import load_scenario
 
     scenario = load_scenario(spec)
     return [tuple(m.frames) for m in scenario.messages], f"scenario {scenario.name}"

@@ -2,8 +2,8 @@
 
 The schema files live in :mod:`mockhm.schemas`.  Everything that differs between
 releases (state names and numbers, elements that exist only from some release on) is
-generated in memory as ``profile.xsd`` from :mod:`mockhm._states` and
-:mod:`mockhm._profiles`, so the tables there stay the single source of truth.
+generated in memory as ``profile.xsd`` from :mod:`mockhm.wire.states` and
+:mod:`mockhm.wire.profiles`, so the tables there stay the single source of truth.
 
 Schemas are compiled once per (profile, schema) and cached.  Parsing is safe: no
 network, no DTD loading, no entity expansion; includes are served from the package by
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Final
 
 from lxml import etree
 
-from mockhm._errors import BodyValidationError, KeyFormatError, MessageFormatError
-from mockhm._keys import RETRY_KEY, UNKNOWN_KEY, api_key, parse_key, state_keys
-from mockhm._message import b64decode
-from mockhm._profiles import Profile, get_profile
-from mockhm._states import (
+from mockhm.wire.errors import BodyValidationError, KeyFormatError, MessageFormatError
+from mockhm.wire.keys import RETRY_KEY, UNKNOWN_KEY, api_key, parse_key, state_keys
+from mockhm.wire.message import b64decode
+from mockhm.wire.profiles import Profile, get_profile
+from mockhm.wire.states import (
     HOST_STATES,
     IMAGE_STATES,
     LCM_STATES,
@@ -42,7 +42,7 @@ from mockhm._states import (
 if TYPE_CHECKING:
     from lxml.etree._docloader import _InputDocument
 
-    from mockhm._message import HookEvent
+    from mockhm.wire.message import HookEvent
 
 #: Every schema of the set, by name (``<name>.xsd`` in :mod:`mockhm.schemas`).
 SCHEMA_NAMES: Final[tuple[str, ...]] = (

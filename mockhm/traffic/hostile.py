@@ -5,7 +5,7 @@ Two sorts of case:
 * **broken**: what a real oned or a damaged link can put on the wire and a strict
   subscriber must survive (ill-formed XML from raw values, §3.2.1 and §3.2.2; bad base64;
   one or three frames; unknown keys; a key that does not match its body).  Each names
-  the validator problem code it must be rejected with (``mockhm._schemas.check_message``).
+  the validator problem code it must be rejected with (``mockhm.schemas.validation.check_message``).
 * **quirk**: legal but surprising (NET UPDATE_FAILURE's empty STATE, IMAGE USED_PERS
   printed as USED, huge bodies, duplicates, the reordering of the 6.0+ threaded driver,
   id prefix collisions).  Every message of a quirk case is valid.
@@ -22,11 +22,11 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from mockhm._bodies import ApiValue, api_event, document_state_event
-from mockhm._defaults import default_document
-from mockhm._documents import ImageDocument, Owner, VmDocument, VnetDocument
-from mockhm._message import HookEvent, WireMessage, b64encode
-from mockhm._profiles import Profile, get_profile
+from mockhm.wire.bodies import ApiValue, api_event, document_state_event
+from mockhm.wire.defaults import default_document
+from mockhm.wire.documents import ImageDocument, Owner, VmDocument, VnetDocument
+from mockhm.wire.message import HookEvent, WireMessage, b64encode
+from mockhm.wire.profiles import Profile, get_profile
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _key_mismatch(vm_id: int, prof: Profile) -> HostileCase:
 
 
 def _retry_without_space(vm_id: int, prof: Profile) -> HostileCase:
-    from mockhm._bodies import retry_message
+    from mockhm.wire.bodies import retry_message
 
     ev = retry_message(vm_id, "vm-hook", profile=prof)
     return _labelled(

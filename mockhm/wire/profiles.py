@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from mockhm._errors import UnknownProfileError
-from mockhm._states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM_STATES
+from mockhm.wire.errors import UnknownProfileError
+from mockhm.wire.states import HOST_STATES, IMAGE_STATES, LCM_STATES, NET_STATES, VM_STATES
 
 #: Info calls whose API events are suppressed from 5.10.2 on (§3.2.6).
 SUPPRESSED_INFO_CALLS: Final[frozenset[str]] = frozenset(

@@ -13,9 +13,10 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-from mockhm._bodies import ApiValue, api_event, document_state_event, retry_message
-from mockhm._defaults import EPOCH
-from mockhm._documents import (
+from mockhm.traffic.provider import mac_for_ip, make_faker
+from mockhm.wire.bodies import ApiValue, api_event, document_state_event, retry_message
+from mockhm.wire.defaults import EPOCH
+from mockhm.wire.documents import (
     History,
     HostDocument,
     ImageDocument,
@@ -23,9 +24,8 @@ from mockhm._documents import (
     VmDocument,
     VnetDocument,
 )
-from mockhm._faker import mac_for_ip, make_faker
-from mockhm._message import HookEvent
-from mockhm._profiles import Profile, get_profile
+from mockhm.wire.message import HookEvent
+from mockhm.wire.profiles import Profile, get_profile
 
 Events = list[HookEvent]
 
@@ -447,7 +447,7 @@ class Cloud:
             }
             return resume.get(state)
         if action not in table:
-            from mockhm._calls import VM_ACTIONS
+            from mockhm.wire.calls import VM_ACTIONS
 
             raise CloudError(f"unknown VM action {action!r}; expected one of {', '.join(VM_ACTIONS)}")
         allowed, steps = table[action]

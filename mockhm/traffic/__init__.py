@@ -1,0 +1,3 @@
+"""Generated traffic: the Faker provider, hostile messages, Hypothesis strategies and their hook.
+
+May import: wire, schemas."""
