@@ -27,8 +27,6 @@ from pathlib import Path
 
 import pytest
 
-import mockhm
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = (ROOT / "mockhm", ROOT / "pytest_plugin")
 
@@ -44,7 +42,9 @@ _SECTION = re.compile(r"§\s*\d|\breference\s+§|\bsection\s+\d+(?:\.\d+)+", re.
 
 
 def _exported(package: str) -> set[str]:
-    module = importlib.import_module("pytest_mockhm" if package in {"pytest_plugin", "pytest_mockhm"} else package)
+    module = importlib.import_module(
+        "pytest_mockhm" if package in {"pytest_plugin", "pytest_mockhm"} else package
+    )
     return set(getattr(module, "__all__", ()))
 
 
@@ -137,9 +137,12 @@ def _sources() -> Iterator[Path]:
 
 def _docstrings_and_comments(source: str) -> Iterator[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            if isinstance(node.value.value, str):
-                yield node.lineno, node.value.value
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            yield node.lineno, node.value.value
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
             yield token.start[0], token.string
@@ -167,6 +170,7 @@ def _public_docstrings() -> Iterator[tuple[str, str]]:
     import pytest_mockhm
     import pytest_mockhm.plugin
 
+    import mockhm
     import mockhm.aio
     import mockhm.strategies
 

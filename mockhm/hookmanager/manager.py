@@ -20,13 +20,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import zmq
 
-from mockhm.wire.errors import BindError, PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
+from mockhm.hookmanager.ledger import Ledger, matching
+from mockhm.hookmanager.oracle import Oracle
+from mockhm.hookmanager.restart import Restarts, closed_error
+from mockhm.hookmanager.waits import Waits
+from mockhm.wire.errors import BindError
 from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import ACK, HookReport, parse_report
@@ -60,7 +64,7 @@ class Statistics:
     reports: int = 0
 
 
-class HookManager:
+class HookManager(Waits, Oracle, Restarts):
     """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
 
     Args:
@@ -99,19 +103,23 @@ class HookManager:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._closed = False
+        #: ``True`` while a restart has the sockets closed.
+        self._down = False
+        self._hwm = hwm
         self._errors: list[BaseException] = []
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
         self._active: collections.Counter[str] = collections.Counter()
+        #: Subscriptions with their positions, for marks, new-peer waits and the delivery oracle.
+        self._ledger = Ledger(lambda prefix: matching(self._per_key.items(), prefix))
+        #: Messages sent and reports received before the last reset() (positions never rewind).
+        self._sent_base = 0
+        self._reports_n = 0
+        #: Messages sent when subscription notices were last read.
+        self._drained_at = 0
         self._reset_counters()
-        self._pub = self._ctx.socket(zmq.XPUB)
+        self._pub = self._new_pub()
         self._rep: zmq.Socket[bytes] | None = None
         try:
-            self._pub.setsockopt(zmq.LINGER, 0)
-            self._pub.setsockopt(zmq.XPUB_VERBOSER, 1)
-            if hwm is not None:
-                self._pub.setsockopt(zmq.SNDHWM, hwm)
-            if lossless:
-                self._pub.setsockopt(zmq.XPUB_NODROP, 1)
             self.events_endpoint = self._bind(self._pub, events, "events")
             self.reports_endpoint: str | None = None
             if reports is not None:
@@ -124,11 +132,24 @@ class HookManager:
                 self._rep.close(0)
             raise
         self._wake_r, self._wake_w = os.pipe()
-        self._thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
-        self._thread.start()
+        self._thread = self._start_io()
         log.info(
             "mock Hook Manager: events on %s, reports on %s", self.events_endpoint, self.reports_endpoint
         )
+
+    def _new_pub(self) -> zmq.Socket[bytes]:
+        pub = self._ctx.socket(zmq.XPUB)
+        try:
+            pub.setsockopt(zmq.LINGER, 0)
+            pub.setsockopt(zmq.XPUB_VERBOSER, 1)
+            if self._hwm is not None:
+                pub.setsockopt(zmq.SNDHWM, self._hwm)
+            if self.lossless:
+                pub.setsockopt(zmq.XPUB_NODROP, 1)
+        except BaseException:
+            pub.close(0)
+            raise
+        return pub
 
     @staticmethod
     def _bind(sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
@@ -239,8 +260,8 @@ class HookManager:
         done: list[Sequence[bytes]] = []
         keep = done.append
         with self._lock:
-            if self._closed:
-                raise PublisherClosedError("the mock Hook Manager is closed")
+            if self._closed or self._down:
+                raise closed_error(self._down)
             try:
                 for frames in batch:
                     try:
@@ -272,16 +293,20 @@ class HookManager:
             if not note:
                 continue
             prefix = note[1:].decode("ascii", "replace")
+            sent = self._sent_base + self._sent
             if note[0] == 1:
                 self._subs_seen += 1
                 self._active[prefix] += 1
+                self._ledger.subscribed(prefix, self._drained_at, sent)
             elif note[0] == 0:
                 self._unsubs_seen += 1
                 self._active[prefix] -= 1
                 if self._active[prefix] <= 0:
                     del self._active[prefix]
+                self._ledger.unsubscribed(prefix, sent)
             changed = True
             log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
+        self._drained_at = self._sent_base + self._sent
         if changed:
             self._cond.notify_all()
 
@@ -290,90 +315,6 @@ class HookManager:
         """Active filters, one entry per subscriber and filter (``""`` subscribes to all)."""
         with self._lock:
             return sorted(self._active.elements())
-
-    def _matching(self, prefix: str | None) -> int:
-        if prefix is None:
-            return sum(self._active.values())
-        return sum(n for sub, n in self._active.items() if prefix.startswith(sub))
-
-    def wait_for_subscribers(
-        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
-    ) -> list[str]:
-        """Block until ``count`` subscriptions that would receive ``prefix`` are active.
-
-        A subscription counts for ``prefix`` when a key starting with ``prefix`` would reach it
-        (``"EVENT"`` counts for ``"EVENT STATE VM/"``).  With no ``prefix`` every subscription
-        counts.  Driven by XPUB notices, never by sleeping.  Returns the active filters.
-
-        Raises:
-            SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
-        """
-        what = f" for keys starting {prefix!r}" if prefix is not None else ""
-        return self._wait_subscriptions(
-            lambda: self._matching(prefix) >= count,
-            f"{count} subscription(s){what}",
-            count,
-            timeout,
-        )
-
-    def wait_for_unsubscribed(self, prefix: str, *, timeout: float = 5.0) -> list[str]:
-        """Block until no subscriber holds the filter ``prefix`` any more (it unsubscribed or
-        disconnected), as HEM does when hooks change.  Returns the active filters.
-
-        Raises:
-            SubscriberTimeoutError: the filter is still active after ``timeout`` seconds.
-        """
-        return self._wait_subscriptions(
-            lambda: prefix not in self._active, f"no subscription {prefix!r}", 0, timeout
-        )
-
-    def _wait_subscriptions(
-        self, done: Callable[[], bool], wanted: str, count: int, timeout: float
-    ) -> list[str]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not done():
-                if self._closed:
-                    raise PublisherClosedError("the mock Hook Manager is closed")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = sorted(self._active.elements())
-                    raise SubscriberTimeoutError(
-                        f"{wanted} expected on {self.events_endpoint} within {timeout} s, saw "
-                        f"{len(seen)}: {seen!r}; a subscriber must set its filter and connect "
-                        "before events are published",
-                        endpoint=self.events_endpoint,
-                        expected=count,
-                        seen=seen,
-                    )
-                self._cond.wait(min(remaining, 0.5))
-            return sorted(self._active.elements())
-
-    # -- reports ---------------------------------------------------------------------------
-
-    def wait_for_report(
-        self,
-        hook_id: int | None = None,
-        *,
-        rc: int | None = None,
-        where: Callable[[HookReport], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> HookReport:
-        """Block until a report for ``hook_id`` (and ``rc``, and ``where``) has arrived."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for report in self.reports:
-                    if report.matches(hook_id, rc, where):
-                        return report
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
-                    seen = [(r.hook_id, r.rc) for r in self.reports]
-                    raise ReportTimeoutError(
-                        f"no report for hook {hook_id} with rc {rc} on {self.reports_endpoint} within "
-                        f"{timeout} s; reports seen as (hook_id, rc): {seen!r}"
-                    )
-                self._cond.wait(min(remaining, 0.5))
 
     # -- statistics and errors -------------------------------------------------------------
 
@@ -394,6 +335,8 @@ class HookManager:
     def reset(self) -> None:
         """Forget counters and reports (subscriptions stay: they describe live peers)."""
         with self._lock:
+            self._ledger.rebase()
+            self._sent_base += self._sent
             self._reset_counters()
 
     def check(self) -> None:
@@ -406,6 +349,19 @@ class HookManager:
         """Errors raised in the I/O thread."""
         return list(self._errors)
 
+    # -- positions (see the mixins: waits, oracle, restart) ----------------------------------
+
+    def _sent_ever(self) -> int:
+        return self._sent_base + self._sent
+
+    def _reports_ever(self) -> int:
+        return self._reports_n
+
+    def _start_io(self) -> threading.Thread:
+        thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
+        thread.start()
+        return thread
+
     # -- the I/O thread --------------------------------------------------------------------
 
     def _serve(self) -> None:
@@ -416,7 +372,7 @@ class HookManager:
         if self._rep is not None:
             poller.register(self._rep, zmq.POLLIN)
         try:
-            while not self._closed:
+            while not self._closed and not self._down:
                 ready = dict(poller.poll(100))
                 if self._closed:
                     break
@@ -445,6 +401,7 @@ class HookManager:
         with self._cond:
             self.reports.append(report)
             self.report_times.append(received)
+            self._reports_n += 1
             self._cond.notify_all()
         if self.ack is not None:
             rep.send(self.ack)

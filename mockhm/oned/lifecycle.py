@@ -444,12 +444,17 @@ def generate_events(
     return events[:n]
 
 
+#: The public name of :class:`Step` (``mockhm.LifecycleStep``).
+LifecycleStep = Step
+
+
 __all__ = [
     "HOST_TRANSITIONS",
     "IMAGE_TRANSITIONS",
     "NET_TRANSITIONS",
     "VM_TRANSITIONS",
     "LifecycleDriver",
+    "LifecycleStep",
     "Step",
     "generate_events",
     "generate_steps",

@@ -22,6 +22,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from mockhm.traffic.kinds import HostileKind
 from mockhm.wire.bodies import ApiValue, api_event, document_state_event
 from mockhm.wire.defaults import default_document
 from mockhm.wire.documents import ImageDocument, Owner, VmDocument, VnetDocument
@@ -272,8 +273,18 @@ CASES: Final[dict[str, Callable[[int, Profile], HostileCase]]] = {
 }
 
 
-def hostile_case(kind: str, resource_id: int = 4, profile: Profile | str | None = None) -> HostileCase:
-    """Build the hostile case ``kind`` (a key of :data:`CASES`) about ``resource_id``.
+def hostile_case(
+    kind: HostileKind | str, resource_id: int = 4, profile: Profile | str | None = None
+) -> HostileCase:
+    """Build the messages of one hostile kind, about one resource.
+
+    Args:
+        kind: a :class:`~mockhm.HostileKind` (or its value, such as ``"duplicate"``).
+        resource_id: the id of the VM (or image, network) the messages are about.
+        profile: the release profile (default 7.4).
+
+    Raises:
+        ValueError: an unknown kind; the message lists the known ones.
 
     Cases that need a newer release than ``profile`` (raw error strings need 7.2, empty
     STATE needs 6.6) are built with the 7.4 profile; the messages say which.
