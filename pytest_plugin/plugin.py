@@ -43,13 +43,14 @@ This module imports neither pyzmq nor lxml: they are imported when a fixture is 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._cassette import CassetteFixture, cassette_path, marker_options
+from ._factory import MakeHookManager
 from ._fixture import EVENTS_ENV, REPORTS_ENV, CapHookReports, HookManagerFixture
 from ._settings import MARKER_KWARGS, Settings, add_options, resolve
 
@@ -69,9 +70,6 @@ MARKERS = (
     "(hookmanager_cassette.play()) or record it from --hm-record-from; mode is a record mode "
     "(none, once, new_episodes, all, rewrite), filters the key prefixes recorded",
 )
-
-#: Factory ``make_hookmanager(...)``: returns a started :class:`HookManagerFixture`.
-MakeHookManager = Callable[..., HookManagerFixture]
 
 
 # -- hooks ---------------------------------------------------------------------------------
@@ -265,11 +263,23 @@ def hookmanager_endpoints(hookmanager_config: Settings) -> tuple[str, str]:
 def make_hookmanager(
     request: pytest.FixtureRequest, hookmanager_config: Settings
 ) -> Iterator[MakeHookManager]:
-    """A factory of extra mock Hook Managers, verified and closed at teardown.
+    """A factory of extra mock Hook Managers (type :class:`pytest_mockhm.MakeHookManager`).
 
-    ``make_hookmanager(profile="6.10", events="tcp://127.0.0.1:*", reports=None, no_reports=False,
-    lossless=True, hwm=10, validate=False, ack=None, journal=True, seed=1, bind=..., verify=True)``;
-    arguments left out follow the test's settings (marker > CLI > env > ini > default).
+    Each call starts one, on fresh loopback ports unless told otherwise; all are verified and
+    closed at the test's teardown.  Keyword arguments (all optional; those left out follow the
+    test's settings: marker > command line > environment > ini > default):
+
+    * ``events=``, ``reports=``: endpoints to bind (default ``tcp://<bind>:*``);
+    * ``no_reports=True``: no 2102 socket at all;
+    * ``ack=``: the reply to each report (``b"ACK"``), ``None`` never to answer;
+    * ``verify=False``: no teardown verification for this instance;
+    * ``profile=``, ``validate=``, ``seed=``, ``bind=``, ``lossless=``, ``hwm=``,
+      ``journal=``: as the ``hookmanager`` marker takes them.
+
+    ::
+
+        def test_old_release(make_hookmanager):
+            hm = make_hookmanager(profile="6.10", ack=None, verify=False)
     """
     registry = _Registry(request, hookmanager_config)
 
