@@ -188,7 +188,7 @@ def _param(draw: st.DrawFn, fake: Faker, call: str, name: str) -> ApiValue:
 
 
 def _api_extra(fake: Faker, call: str, oid: int, profile: Profile) -> str:
-    """EXTRA of allocate/delete calls for the objects mockhm models (§3.2.3)."""
+    """EXTRA of allocate/delete calls for the objects mockhm models."""
     obj, _, verb = call[len("one.") :].partition(".")
     if verb not in {"allocate", "delete"}:
         return ""
@@ -283,17 +283,17 @@ def api_events(
     result: bool | None = None,
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[HookEvent]:
-    """API events (§3.2) of ``calls`` that publish in ``profile``.
+    """API events of ``calls`` that publish in ``profile``.
 
     Args:
         calls: call names such as ``["one.vm.action"]``; ``None`` for every call the
-            profile publishes (suppressed info calls never appear, §3.2.6).
+            profile publishes (suppressed info calls never appear).
         result: ``True`` for successes only, ``False`` for failures only, ``None`` for both.
         profile: release profile name or :class:`~mockhm.Profile` (default 7.4).
 
-    Parameters follow the call's IN shape (§6.1); string values never contain ``&`` or
+    Parameters follow the call's IN shape; string values never contain ``&`` or
     ``<`` (those bodies are ill-formed: see :func:`hostile_messages`).  Allocate and delete
-    calls of VMs, hosts, images and networks carry the object in EXTRA (§3.2.3).
+    calls of VMs, hosts, images and networks carry the object in EXTRA.
     """
     prof = _profile(profile)
     if result is not None and not isinstance(result, bool):
@@ -406,18 +406,18 @@ def state_events(
     states: Collection[str] | None = None,
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[HookEvent]:
-    """STATE events (§3.3) with realistic embedded documents.
+    """STATE events with realistic embedded documents.
 
     Args:
         objects: HOOK_OBJECTs among ``VM``, ``HOST``, ``IMAGE``, ``NET`` that emit STATE
             events in ``profile`` (IMAGE from 6.0, NET from 6.4); ``None`` for all of them.
         states: STATE names (``"POWEROFF"``), VM LCM_STATE names (``"RUNNING"``) or
             ``"STATE/LCM_STATE"`` pairs (``"ACTIVE/BOOT"``); ``None`` for every state.
-            Non-ACTIVE VMs always have LCM_STATE ``LCM_INIT`` (§4.2).
+            Non-ACTIVE VMs always have LCM_STATE ``LCM_INIT``.
         profile: release profile (default 7.4).
 
     Quirks oned really has are included: IMAGE ``USED_PERS`` prints as ``USED`` and NET
-    ``UPDATE_FAILURE`` prints as an empty STATE (§4.4, §4.5).
+    ``UPDATE_FAILURE`` prints as an empty STATE.
     """
     prof = _profile(profile)
     allowed_objects = [o for o in _OBJECT_ORDER if o in prof.state_objects]
@@ -490,7 +490,7 @@ def _all_choices(prof: Profile) -> list[tuple[str, str, str | None]]:
 
 
 def retry_messages(profile: Profile | str | None = None) -> st.SearchStrategy[HookEvent]:
-    """RETRY messages (§3.4): key ``RETRY``, content ``base64(body) + " "``."""
+    """RETRY messages: key ``RETRY``, content ``base64(body) + " "``."""
     return _retry(_profile(profile))
 
 
@@ -524,7 +524,7 @@ def _event_key(draw: st.DrawFn, prof: Profile) -> str:
 
 
 def event_keys(profile: Profile | str | None = None) -> st.SearchStrategy[str]:
-    """Frame 1 of any valid event of ``profile`` (§2.1), trailing spaces included."""
+    """Frame 1 of any valid event of ``profile``, trailing spaces included."""
     return _event_key(_profile(profile))
 
 
@@ -536,9 +536,17 @@ def lifecycles(
     steps: int | tuple[int, int] = (1, 30),
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[list[HookEvent]]:
-    """Event streams of VMs (and hosts) that follow oned's transitions (§5).
+    """Event streams in which every VM, host, image and network follows oned's life-cycles.
 
-    See :func:`mockhm.oned.lifecycle.lifecycles`.
+    Two hosts are allocated and monitored first, then an image, a network and ``vms`` VMs; then
+    ``steps`` actions, each chosen by Hypothesis among those allowed right now (shrinking toward
+    fewer steps and the first allowed action).  For a seeded, non-Hypothesis stream use
+    :func:`mockhm.generate_events`.
+
+    Args:
+        vms: number of VMs alive at once, an int or a (min, max) pair (1..50).
+        steps: number of actions after the set-up, an int or a (min, max) pair (0..1000).
+        profile: release profile (default 7.4).
     """
     from mockhm.oned.lifecycle import lifecycles as _lifecycles
 
@@ -548,7 +556,11 @@ def lifecycles(
 def hostile_messages(kinds: Collection[str] | None = None) -> st.SearchStrategy[WireMessage]:
     """Deliberately broken or surprising messages, each with its ``label``.
 
-    See :func:`mockhm.traffic.hostile.hostile_messages`.
+    Single messages drawn from the hostile catalogue's cases (:func:`mockhm.hostile_case`).
+
+    Args:
+        kinds: the kinds to draw from, :class:`mockhm.HostileKind` members or their values
+            (default: every kind); for example ``[k for k in HostileKind if k.broken]``.
     """
     from mockhm.traffic.hostile import hostile_messages as _hostile_messages
 

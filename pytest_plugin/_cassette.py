@@ -91,7 +91,7 @@ class CassetteFixture:
         mode: the record mode in force.
         mode_source: where the mode came from (``marker``, ``cli``, ``env``, ``ini``, ``default``).
         endpoint: the live Hook Manager recorded from (``None`` when not recording).
-        plan: what :meth:`mockhm.streams.record.Cassette.decide` chose.
+        plan: what :meth:`mockhm.Cassette.decide` chose.
     """
 
     def __init__(
@@ -232,7 +232,7 @@ class CassetteFixture:
 
         Args:
             speed: time scale of the replay (``math.inf``: as fast as possible); real time by default.
-            **kwargs: passed on to :func:`mockhm.streams.replay.replay` (``max_gap``, ``filters``, ...).
+            **kwargs: passed on to :func:`mockhm.replay` (``max_gap``, ``filters``, ...).
 
         Returns:
             The replay's report, or ``None`` when there was nothing to replay.

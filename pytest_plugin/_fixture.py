@@ -163,7 +163,7 @@ class HookManagerFixture(FixtureHelpers):
             scenario: a loaded scenario or capture, a built-in name or a file path; ``None``
                 plays the one of the ``hookmanager_scenario`` marker.
             speed: time scale (2.0 twice as fast); defaults to the marker's, else real time.
-            **kwargs: passed on to :func:`mockhm.streams.replay.replay`.
+            **kwargs: passed on to :func:`mockhm.replay`.
         """
         from mockhm.streams.replay import replay
 

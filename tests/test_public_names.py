@@ -17,10 +17,12 @@ The detectors are tested too, on samples, so a broken pattern cannot pass silent
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import io
 import re
+import textwrap
 import tokenize
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,10 +162,16 @@ def test_no_docstring_or_comment_names_a_private_module() -> None:
 
 
 def _members(obj: object) -> Iterator[tuple[str, object]]:
+    """Methods and properties a class defines itself (fields are checked separately)."""
     for name, member in vars(obj).items() if inspect.isclass(obj) else ():
-        if name.startswith("_") and name not in {"__init__", "__call__"}:
+        if name.startswith("_") and name != "__call__":
             continue
-        yield name, member.fget if isinstance(member, property) else member
+        if isinstance(member, property):
+            yield name, member.fget
+        elif isinstance(member, (classmethod, staticmethod)):
+            yield name, member.__func__
+        elif inspect.isfunction(member):
+            yield name, member
 
 
 def _public_docstrings() -> Iterator[tuple[str, str]]:
@@ -201,3 +209,48 @@ def test_public_docstrings_name_only_the_front_door_and_cite_no_sections() -> No
 def test_every_public_callable_has_a_docstring() -> None:
     missing = [name for name, doc in _public_docstrings() if not doc.strip()]
     assert not missing, f"no docstring: {missing}"
+
+
+def _documented_fields(cls: type) -> tuple[list[str], set[str]]:
+    """The class's annotated fields, and those with an attribute docstring or an entry in the
+    class docstring (``name:`` as in an ``Attributes:`` section)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    assert isinstance(tree, ast.ClassDef)
+    fields, documented = [], set()
+    doc = inspect.getdoc(cls) or ""
+    for i, node in enumerate(tree.body):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+            if name.startswith("_") or "ClassVar" in ast.unparse(node.annotation):
+                continue
+            fields.append(name)
+            after = tree.body[i + 1] if i + 1 < len(tree.body) else None
+            has_docstring = isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+            if has_docstring or re.search(rf"^\s*{name}( \(.*\))?:", doc, re.MULTILINE):
+                documented.add(name)
+    return fields, documented
+
+
+#: Classes being split or reworked by other helpers this session: documented once they land.
+PENDING: set[str] = {
+    "Statistics", "Profile", "LoadReport", "Shape", "Scrubber", "Cassette", "ParsedKey", "Problem",
+    "Scenario", "TimedMessage", "ReplayReport", "ReplaySource", "Step", "Settings", "ReportExpectation",
+}  # fmt: skip
+
+
+def test_every_field_of_a_public_data_class_is_documented() -> None:
+    """Journal, message, report and scenario items say what each field holds (mkdocstrings
+    shows attribute docstrings and ``Attributes:`` sections)."""
+    import pytest_mockhm
+
+    import mockhm
+
+    classes = [getattr(mockhm, n) for n in mockhm.__all__ if inspect.isclass(getattr(mockhm, n))]
+    classes += [getattr(pytest_mockhm, n) for n in pytest_mockhm.__all__]
+    missing = []
+    for cls in classes:
+        if not (dataclasses.is_dataclass(cls) or issubclass(cls, tuple)) or cls.__name__ in PENDING:
+            continue
+        fields, documented = _documented_fields(cls)
+        missing += [f"{cls.__name__}.{f}" for f in fields if f not in documented]
+    assert not missing, f"undocumented fields: {missing}"

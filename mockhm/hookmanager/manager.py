@@ -67,6 +67,28 @@ class Statistics:
 class HookManager(Waits, Oracle, Restarts):
     """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
 
+    Binds an XPUB socket for events (2101) and a REP socket for reports (2102) and serves both
+    from a background thread until :meth:`close` (or the end of a ``with`` block).  Besides
+    publishing it answers the questions tests ask: who is subscribed (:meth:`wait_for_subscribers`,
+    :meth:`wait_for_filters`), what arrived on 2102 (:meth:`wait_for_report`), what each
+    subscriber should have received (:meth:`delivered`, :meth:`assert_delivered`), and it can
+    restart on the same endpoints (:meth:`restart`).  :meth:`mark` remembers a moment so that
+    waits look only at what came after it.  The wire protocol page of the documentation
+    describes what goes over both sockets.
+
+    Attributes:
+        events_endpoint (str): where subscribers connect, with the port resolved
+            (``tcp://127.0.0.1:40123`` for ``tcp://127.0.0.1:*``).
+        reports_endpoint (str | None): where executors report (REQ connects here), or ``None``.
+        profile (Profile): the release profile of built events.
+        journal (list[tuple[bytes, ...]]): every message sent since the start (or
+            :meth:`reset`), oldest first, when ``journal`` is on; each item is the message's
+            frames exactly as sent, normally ``(key, content)``.  ``WireMessage(item)`` gives
+            ``key``, ``content`` and ``body()``.
+        reports (list[HookReport]): reports received on 2102, oldest first.
+        report_times (list[int]): ``time.monotonic_ns()`` at which each of :attr:`reports`
+            arrived.
+
     Args:
         events: endpoint of the PUB socket (default ``tcp://127.0.0.1:2101``); ``tcp://127.0.0.1:*``
             picks a free port, see :attr:`events_endpoint`.  ipc:// and inproc:// work too.

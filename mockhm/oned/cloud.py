@@ -1,7 +1,7 @@
-"""A tiny stateful oned: actions in, the events a real oned emits out (reference §3.2.5, §5).
+"""A tiny stateful oned: actions in, the events a real oned emits out.
 
 :class:`Cloud` keeps VM, host, image and network documents and applies the
-life-cycle transitions of §5 to them.  Every action returns the events in emission
+life-cycle transitions oned takes to them.  Every action returns the events in emission
 order, with documents that evolve consistently (PREV_* fields, history records,
 REMOTE_HOST, STIME/ETIME, ids).  It is pure: no sockets, no wall clock.  Names and
 addresses come from a seeded Faker, so the same seed gives the same bytes.
@@ -105,7 +105,7 @@ class Cloud:
         return value
 
     def _emit(self, doc: VmDocument | HostDocument | ImageDocument | VnetDocument) -> HookEvent:
-        """Build the STATE event, then ``set_prev_state()`` as oned does (§3.3)."""
+        """Build the STATE event, then ``set_prev_state()`` as oned does."""
         event = document_state_event(doc, self.profile)
         doc.prev_state = doc.state
         if isinstance(doc, VmDocument):
@@ -204,7 +204,7 @@ class Cloud:
         return [state, api]
 
     def host_monitor(self, hid: int, *, ok: bool = True) -> Events:
-        """A monitor cycle: the first good one gives MONITORED, a failed one ERROR (§5)."""
+        """A monitor cycle: the first good one gives MONITORED, a failed one ERROR."""
         host = self._host(hid)
         self.advance(5, 30)
         host.monitor_time = self.now
@@ -260,7 +260,7 @@ class Cloud:
         return events
 
     def host_recover(self, hid: int) -> Events:
-        """The host answers again: MONITORED, and UNKNOWN VMs back to RUNNING (§5)."""
+        """The host answers again: MONITORED, and UNKNOWN VMs back to RUNNING."""
         events = self.host_monitor(hid, ok=True)
         for vm in self._vms_on(hid):
             if (vm.state, vm.lcm_state) == ("ACTIVE", "UNKNOWN"):
@@ -283,7 +283,7 @@ class Cloud:
         owner: Owner | None = None,
         call: str = "one.vm.allocate",
     ) -> Events:
-        """``onevm create``: STATE PENDING (or HOLD), then the API event (§3.2.5).
+        """``onevm create``: STATE PENDING (or HOLD), then the API event.
 
         ``call="one.template.instantiate"`` gives the API event of a template instantiation.
         """
@@ -342,7 +342,7 @@ class Cloud:
         return f"{base[0]}.{int(base[1]) + index}"
 
     def vm_deploy(self, vid: int, hid: int | None = None, *, fail: str | None = None) -> Events:
-        """Scheduler deploy: ACTIVE/LCM_INIT → PROLOG → BOOT → RUNNING (§5).
+        """Scheduler deploy: ACTIVE/LCM_INIT → PROLOG → BOOT → RUNNING.
 
         Up to 6.10 the scheduler's ``one.vm.deploy`` API event follows ACTIVE/LCM_INIT.
         ``fail="prolog"`` or ``"boot"`` stops in PROLOG_FAILURE / BOOT_FAILURE.
@@ -383,7 +383,7 @@ class Cloud:
         return min(candidates, key=lambda h: (len(h.vms), h.id))
 
     def vm_action(self, vid: int, action: str) -> Events:
-        """``one.vm.action``: the API event, then the STATE sequence of §5.
+        """``one.vm.action``: the API event, then the STATE sequence oned walks.
 
         An action the VM's state does not allow gives a failed API event (ACTION error).
         """
@@ -480,7 +480,7 @@ class Cloud:
 
     def vm_hot(self, vid: int, operation: str) -> Events:
         """A hot operation (disk/NIC attach, snapshots, resize, backup, restore): the API
-        event, the transient LCM state, then back to RUNNING or POWEROFF (§5)."""
+        event, the transient LCM state, then back to RUNNING or POWEROFF."""
         if operation not in HOT_OPERATIONS:
             raise CloudError(f"unknown operation {operation!r}; expected one of {', '.join(HOT_OPERATIONS)}")
         call, lcm_on, lcm_off, since = HOT_OPERATIONS[operation]
@@ -526,7 +526,7 @@ class Cloud:
         """``oneimage create``: the API event (image LOCKED in EXTRA), then READY when the copy ends.
 
         An image is inserted LOCKED with PREV_STATE still INIT, so the READY event says
-        PREV_STATE INIT (§3.3).  IMAGE state events exist from 6.0.
+        PREV_STATE INIT.  IMAGE state events exist from 6.0.
         """
         iid = self._next_id("image")
         name = name or self.fake.one_image_name()
@@ -552,7 +552,7 @@ class Cloud:
         return events
 
     def image_state(self, iid: int, state: str) -> Events:
-        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED (§4.4)."""
+        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED."""
         image = self.images[iid]
         image.state = state
         self.advance(1, 5)
@@ -562,7 +562,7 @@ class Cloud:
         return [self._emit(image)]
 
     def net_allocate(self, name: str | None = None) -> Events:
-        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (§3.3, 6.4+)."""
+        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (6.4+)."""
         nid = self._next_id("net")
         name = name or self.fake.one_vnet_name()
         ar = {"AR_ID": "0", "ALLOCATED": "", "NEXT_INDEX": "0", **self.fake.one_address_range()}
@@ -579,7 +579,7 @@ class Cloud:
         return events + self.net_state(nid, "READY")
 
     def net_state(self, nid: int, state: str) -> Events:
-        """Set a network's state; UPDATE_FAILURE prints as an empty STATE (§4.5)."""
+        """Set a network's state; UPDATE_FAILURE prints as an empty STATE."""
         net = self.nets[nid]
         net.state = state
         self.advance(1, 5)
@@ -598,7 +598,7 @@ class Cloud:
     # -- hooks and plain API calls ---------------------------------------------------------
 
     def hook_retry(self, hook_id: int, arguments: str, *, remote_host: str | None = None) -> Events:
-        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1`` (§3.4)."""
+        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1``."""
         exec_id = self._next_id("hook_exec")
         self.advance(1, 3)
         retry = retry_message(hook_id, arguments, remote_host=remote_host, profile=self.profile)
@@ -611,7 +611,7 @@ class Cloud:
 
 
 def _template_string(template: Mapping[str, object]) -> str:
-    """The ``A="B"`` form a CLI user sends to ``one.vm.allocate`` (§6.1)."""
+    """The ``A="B"`` form a CLI user sends to ``one.vm.allocate``."""
     parts = [f'{key}="{template[key]}"' for key in ("NAME", "CPU", "VCPU", "MEMORY") if key in template]
     disk = template.get("DISK")
     if isinstance(disk, Mapping):

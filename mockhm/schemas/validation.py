@@ -1,4 +1,4 @@
-"""mockhm's own XSD set: what oned really sends, validated with lxml (reference §3, §4).
+"""mockhm's own XSD set: what oned really sends, validated with lxml.
 
 The schema files live in :mod:`mockhm.schemas`.  Everything that differs between
 releases (state names and numbers, elements that exist only from some release on) is
@@ -387,7 +387,7 @@ def _keys_of(root: etree._Element | None, profile: Profile) -> tuple[str, ...]:
 
 
 def expected_keys(body: bytes, profile: str | Profile | None = None) -> tuple[str, ...]:
-    """The keys the real driver publishes ``body`` under, in order (§2.1).
+    """The keys the real driver publishes ``body`` under, in order.
 
     Derived the way ``one_hm`` does it: the first ``//CALL`` and ``//CALL_INFO/RESULT``
     for API bodies; ``//HOOK_OBJECT``, the first ``//STATE``, ``//LCM_STATE`` (VM only),
@@ -437,8 +437,8 @@ def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = No
     """Every check of one wire message; an empty list means the message is sound.
 
     Two frames; a well-formed key; content that decodes as base64 (RETRY content is
-    base64 plus one space, §3.4); a well-formed body valid for its kind and profile;
-    and a key that is one of the keys the driver derives from that body (§2.1).
+    base64 plus one space); a well-formed body valid for its kind and profile;
+    and a key that is one of the keys the driver derives from that body.
 
     Args:
         frames: the frames as received (normally ``(key, content)``).

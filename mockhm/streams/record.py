@@ -4,7 +4,7 @@
   consistent pseudonyms (the same input gives the same pseudonym for the whole capture, so
   a host name in a VM's history still matches the host's own events).  It works on the
   text, so bodies stay byte-identical outside the values it replaces, and ill-formed
-  bodies (raw API strings, §3.2.1) are scrubbed too instead of crashing it; they are
+  bodies (raw API strings) are scrubbed too instead of crashing it; they are
   counted.  Keys carry only ids and states, so they are never changed.
 * :class:`Recorder` subscribes with a SUB socket and writes one flushed JSON line per
   message (:mod:`mockhm.streams.capturefile`), so a Ctrl-C or a crash loses nothing received.
@@ -528,7 +528,7 @@ class Cassette:
     def start(self, hookmanager: HookManager | None = None, **replay_options: Any) -> CassettePlan:
         """Replay into ``hookmanager`` if the plan says so, then start recording if it says so.
 
-        The replay starts at once: pass ``wait=N`` (a :func:`~mockhm.streams.replay.replay` option) so
+        The replay starts at once: pass ``wait=N`` (a :func:`mockhm.replay` option) so
         that it first waits for N subscriptions, since a PUB stream sent earlier is lost.  The
         pytest plugin instead replays when the test calls ``hookmanager_cassette.play()``.
         """

@@ -86,8 +86,9 @@ class Scenario:
 
 
 def scenario_dirs() -> list[Path]:
-    """Where built-in scenarios live: ``mockhm/_scenarios`` in an installed wheel, then a
-    checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable install)."""
+    """Where built-in scenarios live: the scenario directory installed inside the package (a
+    wheel), then a checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable
+    install)."""
     package = Path(__file__).resolve().parents[1]
     return [d for d in (package / "_scenarios", package.parent / "scenarios") if d.is_dir()]
 

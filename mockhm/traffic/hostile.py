@@ -3,7 +3,7 @@
 Two sorts of case:
 
 * **broken**: what a real oned or a damaged link can put on the wire and a strict
-  subscriber must survive (ill-formed XML from raw values, §3.2.1 and §3.2.2; bad base64;
+  subscriber must survive (ill-formed XML from raw values; bad base64;
   one or three frames; unknown keys; a key that does not match its body).  Each names
   the validator problem code it must be rejected with (``mockhm.schemas.validation.check_message``).
 * **quirk**: legal but surprising (NET UPDATE_FAILURE's empty STATE, IMAGE USED_PERS
@@ -34,16 +34,20 @@ from mockhm.wire.profiles import Profile, get_profile
 class HostileCase:
     """One hostile case: its messages in publish order, what is wrong, how it is rejected.
 
-    ``code`` is the problem code validation must report for every message of a broken
-    case, or ``None`` for a quirk (every message valid).
+    Built by :func:`mockhm.hostile_case` for a :class:`mockhm.HostileKind`.
     """
 
     kind: str
+    """The kind, a :class:`mockhm.HostileKind` value such as ``"duplicate"``."""
     label: str
+    """``"<kind>: <what is broken or surprising>"``; every message carries it too."""
     code: str | None
+    """The problem code validation must report for every message of a broken case, or
+    ``None`` for a quirk (every message valid)."""
     messages: tuple[WireMessage, ...]
-    #: The profile the messages are valid (or invalid) for.
+    """The messages, in publish order."""
     profile: str = "7.4"
+    """The profile the messages are valid (or invalid) for."""
 
     @property
     def broken(self) -> bool:

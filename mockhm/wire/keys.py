@@ -1,4 +1,4 @@
-"""Frame 1: the keys the Hook Manager publishes a body under (reference §2).
+"""Frame 1: the keys the Hook Manager publishes a body under.
 
 Pure functions.  :func:`state_keys` and :func:`api_key` build keys exactly as
 ``one_hm`` does, trailing spaces and ``//`` included; :func:`parse_key` takes any
@@ -33,9 +33,9 @@ def state_keys(
     service_id: int | str | None = None,
     profile: Profile | str | None = None,
 ) -> tuple[str, ...]:
-    """Every key of a STATE event, in the driver's publish order (§2.1).
+    """Every key of a STATE event, in the driver's publish order.
 
-    ``state`` is the printed STATE string (may be empty, §4.5); ``lcm_state`` is read only
+    ``state`` is the printed STATE string (may be empty); ``lcm_state`` is read only
     for VMs.  ``service_id`` adds ``EVENT SERVICE <id> `` where the profile has it.
     """
     prof = get_profile(profile)
