@@ -66,9 +66,11 @@ MARKERS = (
     "verify=False skips the teardown verification",
     "hookmanager_scenario(name_or_path, *, speed=None): load a mockhm scenario (a built-in name, a "
     "name in --hm-scenarios-dir, or a file) for hookmanager.play()",
-    "hookmanager_cassette(name=None, *, mode=None, filters=None): replay this test's mockhm cassette "
-    "(hookmanager_cassette.play()) or record it from --hm-record-from; mode is a record mode "
-    "(none, once, new_episodes, all, rewrite), filters the key prefixes recorded",
+    "hookmanager_cassette(name=None, *, mode=None, filters=None, count=None, duration=None, timeout=30): "
+    "replay this test's mockhm cassette (hookmanager_cassette.play()) or record it from "
+    "--hm-record-from; mode is a record mode (none, once, new_episodes, all, rewrite), filters the key "
+    "prefixes recorded; while recording, play() returns once count messages (or duration seconds) "
+    "were recorded, waiting at most timeout seconds for count",
 )
 
 
@@ -362,7 +364,16 @@ def hookmanager_cassette(
     The mode follows marker ``mode=`` > ``--hm-record-mode`` > ``MOCKHM_RECORD_MODE`` >
     ``hm_record_mode`` > ``none``.  The file is ``<cassette dir>/<module>/<Class.>test.jsonl``.
     Replay waits for the test: call ``hookmanager_cassette.play(speed=...)`` after
-    ``hookmanager.wait_for_subscribers()``.  Recording runs from setup to teardown.
+    ``hookmanager.wait_for_subscribers()``.  Recording starts at setup; with the marker's
+    ``count=N`` (or ``duration=S``) ``play()`` returns once N messages (S seconds) were recorded
+    and forwarded, so the same test body replays and records::
+
+        @pytest.mark.hookmanager_cassette(count=12)
+        def test_inventory(hookmanager, hookmanager_cassette, inventory):
+            hookmanager_cassette.play()
+            assert inventory.running == {...}
+
+    Without them recording runs until teardown.
     """
     options = marker_options(request.node)
     settings = hookmanager_config.with_overrides({"record_mode": options.get("mode")}, "marker")
@@ -370,7 +381,10 @@ def hookmanager_cassette(
     filters = options.get("filters") or ("",)
     if isinstance(filters, str):
         filters = (filters,)
-    cassette = CassetteFixture(hookmanager, path, settings, filters)
+    cassette = CassetteFixture(
+        hookmanager, path, settings, filters,
+        count=options.get("count"), duration=options.get("duration"), timeout=options.get("timeout"),
+    )  # fmt: skip
     try:
         yield cassette
     finally:
