@@ -35,7 +35,7 @@ _STATES = [("ACTIVE", "RUNNING"), ("ACTIVE", "SHUTDOWN_POWEROFF"), ("POWEROFF", 
 
 
 def _pool(size: int) -> list[VmDocument]:
-    from mockhm.strategies import _enrich
+    from mockhm.traffic.enrich import enrich as _enrich
 
     fake = make_faker(1)
     docs = []

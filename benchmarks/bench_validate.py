@@ -16,7 +16,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from mockhm.schemas.validation import load_schema, validate_body
+from mockhm.schemas.validation import validate_body
+from mockhm.schemas.xsd import load_schema
 from mockhm.wire.bodies import document_state_event
 from mockhm.wire.defaults import default_vm
 from mockhm.wire.documents import History

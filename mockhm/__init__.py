@@ -38,14 +38,14 @@ _EXPORTS: dict[str, str] = {
     "Scrubber": "mockhm.streams.record",
     "record": "mockhm.streams.record",
     "ReplayReport": "mockhm.streams.replay",
-    "ReplaySource": "mockhm.streams.replay",
-    "load_capture": "mockhm.streams.replay",
     "replay": "mockhm.streams.replay",
     "Scenario": "mockhm.streams.scenario",
     "TimedMessage": "mockhm.streams.scenario",
     "builtin_scenarios": "mockhm.streams.scenario",
     "load_scenario": "mockhm.streams.scenario",
     "loads_scenario": "mockhm.streams.scenario",
+    "ReplaySource": "mockhm.streams.sources",
+    "load_capture": "mockhm.streams.sources",
     "MessageResult": "mockhm.streams.validate",
     "ValidationReport": "mockhm.streams.validate",
     "validate_file": "mockhm.streams.validate",
@@ -108,14 +108,14 @@ if TYPE_CHECKING:
     from mockhm.streams.record import Scrubber as Scrubber
     from mockhm.streams.record import record as record
     from mockhm.streams.replay import ReplayReport as ReplayReport
-    from mockhm.streams.replay import ReplaySource as ReplaySource
-    from mockhm.streams.replay import load_capture as load_capture
     from mockhm.streams.replay import replay as replay
     from mockhm.streams.scenario import Scenario as Scenario
     from mockhm.streams.scenario import TimedMessage as TimedMessage
     from mockhm.streams.scenario import builtin_scenarios as builtin_scenarios
     from mockhm.streams.scenario import load_scenario as load_scenario
     from mockhm.streams.scenario import loads_scenario as loads_scenario
+    from mockhm.streams.sources import ReplaySource as ReplaySource
+    from mockhm.streams.sources import load_capture as load_capture
     from mockhm.streams.validate import MessageResult as MessageResult
     from mockhm.streams.validate import ValidationReport as ValidationReport
     from mockhm.streams.validate import validate_file as validate_file

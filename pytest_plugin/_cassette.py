@@ -29,7 +29,8 @@ from ._settings import Settings
 
 if TYPE_CHECKING:
     from mockhm.streams.record import CassettePlan, Recorder, RecordReport
-    from mockhm.streams.replay import ReplayReport, ReplaySource
+    from mockhm.streams.replay import ReplayReport
+    from mockhm.streams.sources import ReplaySource
 
     from ._fixture import HookManagerFixture
 
@@ -159,7 +160,7 @@ class CassetteFixture:
         try:
             self.plan: CassettePlan = cassette.decide()
             if self.plan.replay:
-                from mockhm.streams.replay import load_capture
+                from mockhm.streams.sources import load_capture
 
                 self._source = load_capture(path)
         except ScenarioNotFoundError:

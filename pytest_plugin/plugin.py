@@ -172,9 +172,9 @@ def _find_scenario(name: str, settings: Settings, test_dir: Path) -> Any:
     """Load a scenario or capture: ``--hm-scenarios-dir`` first, then next to the test, then
     a path or built-in name as :func:`mockhm.streams.scenario.find_scenario` understands it."""
     try:
-        from mockhm.streams.replay import load_source as load
+        from mockhm.streams.sources import load_source as load
     except ImportError as err:  # pragma: no cover - until scenarios land
-        pytest.fail(f"@pytest.mark.hookmanager_scenario needs mockhm.streams.replay: {err}", pytrace=False)
+        pytest.fail(f"@pytest.mark.hookmanager_scenario needs mockhm.streams.sources: {err}", pytrace=False)
     candidates: list[Path] = []
     if settings.scenarios_dir is not None:
         base = settings.scenarios_dir / name

@@ -11,14 +11,13 @@ import sys
 
 import pytest
 
-from mockhm.traffic.provider import (
+from mockhm.traffic.provider import OpenNebulaProvider, make_faker
+from mockhm.traffic.rules import (
     INVALID_NAME_CHARS,
-    OpenNebulaProvider,
     ipv6_for_mac,
     is_valid_object_name,
     is_valid_user_name,
     mac_for_ip,
-    make_faker,
 )
 
 DRAWS = 400

@@ -152,7 +152,7 @@ def test_many_vms_interleave() -> None:
 
 def test_nics_get_leases_from_the_network() -> None:
     """A VM's NIC IP comes from the network's address range and its MAC derives from it."""
-    from mockhm.traffic.provider import mac_for_ip
+    from mockhm.traffic.rules import mac_for_ip
 
     events = generate_events(200, seed=5)
     net = next(e for e in events if e.keys[0].startswith("EVENT NET"))

@@ -21,8 +21,8 @@ from mockhm import HookManager, ScenarioNotFoundError, api_event
 from mockhm.schemas.validation import check_message
 from mockhm.streams.capturefile import read_capture
 from mockhm.streams.record import Cassette, CassetteError, Scrubber
-from mockhm.streams.replay import load_source
 from mockhm.streams.scenario import load_scenario
+from mockhm.streams.sources import load_source
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -57,7 +57,7 @@ def test_scrubbed_capture_validates_and_pseudonyms_line_up() -> None:
 
 
 def test_mac_derived_from_ip_follows_the_ip_pseudonym() -> None:
-    from mockhm.traffic.provider import mac_for_ip
+    from mockhm.traffic.rules import mac_for_ip
 
     s = Scrubber()
     b = s.scrub_body(b"<NIC><IP>192.168.7.9</IP><MAC>" + mac_for_ip("192.168.7.9").encode() + b"</MAC></NIC>")

@@ -16,8 +16,10 @@ from mockhm import HookManager, parse_key
 from mockhm.schemas.validation import check_message
 from mockhm.streams.capturefile import CaptureWriter, make_header
 from mockhm.streams.record import Recorder
-from mockhm.streams.replay import load_source, plan, replay, rewrite_ids
+from mockhm.streams.renumber import rewrite_ids
+from mockhm.streams.replay import plan, replay
 from mockhm.streams.scenario import TimedMessage, load_scenario
+from mockhm.streams.sources import load_source
 
 ANY = "tcp://127.0.0.1:*"
 

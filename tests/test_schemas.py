@@ -9,16 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mockhm.schemas.validation import (
-    SCHEMA_NAMES,
-    check_message,
-    expected_keys,
-    load_schema,
-    profile_xsd,
-    schema_source,
-    validate_body,
-    validate_event,
-)
+from mockhm.schemas.validation import check_message, expected_keys, validate_body, validate_event
+from mockhm.schemas.xsd import SCHEMA_NAMES, load_schema, profile_xsd, schema_source
 from mockhm.wire.bodies import api_event, retry_message, state_event
 from mockhm.wire.errors import BodyValidationError
 from mockhm.wire.message import HookEvent

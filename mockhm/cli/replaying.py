@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mockhm.hookmanager.manager import HookManager
-from mockhm.streams.replay import ReplayReport, ReplaySource, load_source, replay
+from mockhm.streams.replay import ReplayReport, replay
+from mockhm.streams.sources import ReplaySource, load_source
 
 
 def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:

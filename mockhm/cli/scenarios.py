@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mockhm.streams.replay import describe_frames, load_source
 from mockhm.streams.scenario import iter_builtin
+from mockhm.streams.sources import describe_frames, load_source
 from mockhm.wire.errors import ScenarioError
 
 

@@ -13,7 +13,8 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-from mockhm.traffic.provider import mac_for_ip, make_faker
+from mockhm.traffic.provider import make_faker
+from mockhm.traffic.rules import mac_for_ip
 from mockhm.wire.bodies import ApiValue, api_event, document_state_event, retry_message
 from mockhm.wire.defaults import EPOCH
 from mockhm.wire.documents import (
@@ -330,7 +331,9 @@ class Cloud:
             params: list[ApiValue] = [0, name, hold, "", False]
         else:
             params = [_template_string(template), hold]
-        api = self._api(call, params, result=vid, extra=vm.to_xml(self.profile, history="last"))
+        # one.template.instantiate carries no EXTRA (§3.2.3, captures-7.4.0/7.4.0-vm-lifecycle.jsonl).
+        extra = vm.to_xml(self.profile, history="last") if call == "one.vm.allocate" else ""
+        api = self._api(call, params, result=vid, extra=extra)
         return [state, api]
 
     def _lease(self, net: VnetDocument) -> str:

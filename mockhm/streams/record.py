@@ -30,7 +30,7 @@ import zmq
 from lxml import etree
 
 from mockhm.streams.capturefile import CaptureRecord, CaptureWriter, make_header, read_capture
-from mockhm.traffic.provider import mac_for_ip
+from mockhm.traffic.rules import mac_for_ip
 from mockhm.wire.errors import MockHMError, ScenarioNotFoundError
 from mockhm.wire.message import b64decode, b64encode
 

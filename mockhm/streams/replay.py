@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-from mockhm.streams.capturefile import FORMAT as CAPTURE_FORMAT
-from mockhm.streams.capturefile import read_capture
-from mockhm.streams.scenario import Scenario, TimedMessage, find_scenario, load_scenario
+from mockhm.streams.renumber import KINDS, id_strides, rewrite_ids
+from mockhm.streams.scenario import Scenario, TimedMessage
+from mockhm.streams.sources import ReplaySource, describe_frames, load_source
 from mockhm.wire.errors import ScenarioError
-from mockhm.wire.message import b64decode, b64encode
 
 if TYPE_CHECKING:
     from mockhm.hookmanager.manager import HookManager
@@ -34,20 +32,6 @@ log = logging.getLogger("mockhm.replay")
 
 #: The last stretch before a deadline is spun rather than slept, for sub-millisecond timing.
 SPIN_SECONDS: Final[float] = 0.0002
-KINDS: Final[tuple[str, ...]] = ("VM", "HOST", "IMAGE", "NET")
-
-
-@dataclass(frozen=True)
-class ReplaySource:
-    """What a replay sends: timed messages in file order, and where they came from."""
-
-    name: str
-    messages: tuple[TimedMessage, ...]
-    profile: str | None = None
-    kind: str = "scenario"
-    #: Messages whose offset went back in time (sent right after their predecessor).
-    out_of_order: int = 0
-    header: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,182 +73,6 @@ class ReplayReport:
         if self.stopped:
             text += " (stopped early)"
         return text
-
-
-# --------------------------------------------------------------------------- sources
-
-
-def _is_capture(path: Path) -> bool:
-    if path.suffix in (".jsonl", ".ndjson"):
-        return True
-    try:
-        with path.open("rb") as fh:
-            first = fh.read(200)
-    except OSError:
-        return False
-    return first.lstrip().startswith(b"{") and CAPTURE_FORMAT.encode() in first
-
-
-def load_capture(path: str | Path) -> ReplaySource:
-    """A capture file as a :class:`ReplaySource` (offsets relative to the first message)."""
-    header, records = read_capture(path)
-    messages: list[TimedMessage] = []
-    back = 0
-    last = -math.inf
-    for lineno, rec in records:
-        if rec.t < last:
-            back += 1
-        last = max(last, rec.t)
-        messages.append(TimedMessage(rec.t, rec.frames, lineno))
-    if back:
-        log.warning("%s: %d message(s) have offsets that go back; they are sent in file order", path, back)
-    return ReplaySource(Path(path).name, tuple(messages), header.get("profile"), "capture", back, header)
-
-
-def load_source(
-    source: str | Path | Scenario | ReplaySource | Iterable[TimedMessage],
-    *,
-    variables: Mapping[str, Any] | None = None,
-) -> ReplaySource:
-    """Anything replayable as a :class:`ReplaySource`.
-
-    Args:
-        source: a built-in scenario name, a scenario (``.yaml``) or capture (``.jsonl``)
-            path, a loaded :class:`~mockhm.streams.scenario.Scenario`, or timed messages.
-        variables: scenario variables to override.
-
-    Raises:
-        ScenarioNotFoundError: no such file or built-in scenario.
-        ScenarioError: the scenario or capture is invalid; nothing has been sent.
-    """
-    if isinstance(source, ReplaySource):
-        return source
-    if isinstance(source, Scenario):
-        return ReplaySource(source.name, source.messages, source.profile, "scenario")
-    if isinstance(source, (str, Path)):
-        path = find_scenario(source)
-        if _is_capture(path):
-            return load_capture(path)
-        scenario = load_scenario(path, variables=variables)
-        return ReplaySource(scenario.name, scenario.messages, scenario.profile, "scenario")
-    return ReplaySource("<messages>", tuple(source), None, "messages")
-
-
-# --------------------------------------------------------------------------- id rewriting
-
-
-def id_strides(messages: Iterable[TimedMessage]) -> dict[str, int]:
-    """Per object kind, one more than the largest id seen in keys and bodies (for looping)."""
-    top = dict.fromkeys(KINDS, -1)
-
-    def seen(kind: str, value: int) -> int:
-        top[kind] = max(top[kind], value)
-        return value
-
-    for m in messages:
-        _rewrite(m.frames, seen)
-    return {k: v + 1 for k, v in top.items()}
-
-
-_KEY_OBJECT = re.compile(rb"^(EVENT (VM|HOST|IMAGE|NET) )(\d+)(/.*)$", re.S)
-_KEY_STATE = re.compile(rb"^(EVENT STATE (VM|HOST|IMAGE|NET)/[A-Z_]*/[A-Z_]*/)(\d+)( )$")
-_CD = rb"(<!\[CDATA\[)?(\d+)(\]\]>)?"
-#: (kind, pattern with groups: prefix, [cdata open], id, [cdata close]) for references in bodies.
-_BODY_IDS: Final[tuple[tuple[str, re.Pattern[bytes]], ...]] = (
-    ("VM", re.compile(rb"(<VM><ID>)()(\d+)()")),
-    ("VM", re.compile(rb"(<OID>)()(\d+)()")),
-    ("VM", re.compile(rb"(<VMID>)" + _CD)),
-    ("VM", re.compile(rb"(<DEPLOY_ID>one-)()(\d+)()")),
-    ("HOST", re.compile(rb"(<HOST><ID>)()(\d+)()")),
-    ("HOST", re.compile(rb"(<HID>)()(\d+)()")),
-    ("IMAGE", re.compile(rb"(<IMAGE><ID>)()(\d+)()")),
-    ("IMAGE", re.compile(rb"(<IMAGE_ID>)" + _CD)),
-    ("NET", re.compile(rb"(<VNET><ID>)()(\d+)()")),
-    ("NET", re.compile(rb"(<NETWORK_ID>)" + _CD)),
-)
-_VMS = re.compile(rb"<VMS>(?:<ID>\d+</ID>)*</VMS>")
-_VMS_ID = re.compile(rb"(<ID>)(\d+)(</ID>)")
-_HOOK_OBJECT = re.compile(rb"<HOOK_OBJECT>(VM|HOST|IMAGE|NET)</HOOK_OBJECT>")
-_RESOURCE_ID = re.compile(rb"(<RESOURCE_ID>)(\d+)(</RESOURCE_ID>)")
-_CALL = re.compile(rb"<CALL>one\.(vm|host|image|vn|template)\.(\w+)</CALL>")
-_PARAM = re.compile(rb"(<PARAMETER><POSITION>(\d+)</POSITION><TYPE>(IN|OUT)</TYPE><VALUE>)(\d+)(</VALUE>)")
-_API_KINDS: Final = {b"vm": "VM", b"host": "HOST", b"image": "IMAGE", b"vn": "NET", b"template": "VM"}
-
-Mapper = Callable[[str, int], int]
-
-
-def _api_positions(call: re.Match[bytes], body: bytes) -> dict[tuple[bytes, bytes], str]:
-    """Which numeric API parameters are object ids, and of which kind."""
-    obj, method = call[1], call[2]
-    kind = _API_KINDS[obj]
-    out: dict[tuple[bytes, bytes], str] = {}
-    success = b"<RESULT>1</RESULT>" in body
-    if method in (b"allocate", b"instantiate") or (obj, method) == (b"template", b"instantiate"):
-        if success:
-            out[(b"2", b"OUT")] = kind
-        return out
-    if obj == b"template":
-        return out
-    out[(b"3" if (obj, method) == (b"vm", b"action") else b"2", b"IN")] = kind
-    if obj == b"vm" and method in (b"deploy", b"migrate"):
-        out[(b"3", b"IN")] = "HOST"
-    if success:
-        out[(b"2", b"OUT")] = kind
-    return out
-
-
-def _rewrite_body(body: bytes, mapper: Mapper) -> bytes:
-    def sub(kind: str, pattern: re.Pattern[bytes], text: bytes) -> bytes:
-        return pattern.sub(lambda m: m[1] + m[2] + str(mapper(kind, int(m[3]))).encode() + m[4], text)
-
-    if obj := _HOOK_OBJECT.search(body):
-        kind = obj[1].decode()
-        body = _RESOURCE_ID.sub(lambda m: m[1] + str(mapper(kind, int(m[2]))).encode() + m[3], body, 1)
-    elif call := _CALL.search(body):
-        positions = _api_positions(call, body)
-        if positions:
-
-            def param(m: re.Match[bytes]) -> bytes:
-                kind = positions.get((m[2], m[3]))
-                if kind is None:
-                    return m[0]
-                return m[1] + str(mapper(kind, int(m[4]))).encode() + m[5]
-
-            body = _PARAM.sub(param, body)
-    for kind, pattern in _BODY_IDS:
-        body = sub(kind, pattern, body)
-    return _VMS.sub(
-        lambda m: _VMS_ID.sub(lambda n: n[1] + str(mapper("VM", int(n[2]))).encode() + n[3], m[0]), body
-    )
-
-
-def _rewrite(frames: tuple[bytes, ...], mapper: Mapper) -> tuple[bytes, ...]:
-    if len(frames) != 2:
-        return frames
-    key, content = frames
-    if key == b"RETRY":
-        return frames
-    if (m := _KEY_OBJECT.match(key)) or (m := _KEY_STATE.match(key)):
-        key = m[1] + str(mapper(m[2].decode(), int(m[3]))).encode() + m[4]
-    try:
-        body = b64decode(content)
-    except ValueError:
-        return (key, content)
-    new = _rewrite_body(body, mapper)
-    return (key, content if new == body else b64encode(new))
-
-
-def rewrite_ids(frames: tuple[bytes, ...], offsets: Mapping[str, int]) -> tuple[bytes, ...]:
-    """Shift every VM/HOST/IMAGE/NET id in the key and body by ``offsets[kind]``.
-
-    Keys (``EVENT VM <id>/…``, ``EVENT STATE …/<id> ``), RESOURCE_ID, document ids,
-    history OIDs and HIDs, IMAGE_ID, NETWORK_ID, VMID, DEPLOY_ID ``one-<id>``, host VM
-    lists and the id parameters of API calls move together, so references still line up
-    and bodies stay valid.  RETRY messages and undecodable content pass unchanged.
-    """
-    if not any(offsets.values()):
-        return frames
-    return _rewrite(frames, lambda kind, value: value + offsets.get(kind, 0))
 
 
 # --------------------------------------------------------------------------- schedule
@@ -358,12 +166,6 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float:
         return 0.0
     index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
     return sorted_values[index]
-
-
-def describe_frames(frames: Sequence[bytes]) -> str:
-    """``'<key>' (<n> bytes)`` for dry runs and logs."""
-    key = frames[0].decode("ascii", "replace") if frames else ""
-    return f"{key!r} ({sum(len(f) for f in frames[1:])} bytes, {len(frames)} frame(s))"
 
 
 def replay(
@@ -474,14 +276,8 @@ __all__ = [
     "SPIN_SECONDS",
     "Planned",
     "ReplayReport",
-    "ReplaySource",
     "ScenarioError",
-    "describe_frames",
-    "id_strides",
-    "load_capture",
-    "load_source",
     "plan",
     "replay",
-    "rewrite_ids",
     "sleep_until",
 ]

@@ -16,12 +16,12 @@ def _hypothesis_setup_hook() -> None:
     from mockhm.wire.message import HookEvent, WireMessage
 
     def _hook_events() -> st.SearchStrategy[HookEvent]:
-        from mockhm.strategies import hook_events
+        from mockhm.traffic.events import hook_events
 
         return hook_events()
 
     def _wire_messages() -> st.SearchStrategy[WireMessage]:
-        from mockhm.strategies import wire_messages
+        from mockhm.traffic.events import wire_messages
 
         return wire_messages()
 

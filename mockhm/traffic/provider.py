@@ -17,135 +17,25 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import string
-from typing import Final
 
 from faker import Faker
 from faker.providers import BaseProvider
 
-#: Characters oned refuses in object names (``PoolObjectSQL::INVALID_NAME_CHARS``, §3.1).
-INVALID_NAME_CHARS: Final[str] = "&|:\\\";/'#{}$<>"
-#: Characters oned refuses in user and group names (§3.1).
-INVALID_USER_CHARS: Final[str] = ":"
-#: Longest object name oned accepts.
-MAX_NAME_LENGTH: Final[int] = 128
-
-_ROLES: Final[tuple[str, ...]] = (
-    "web",
-    "db",
-    "app",
-    "api",
-    "cache",
-    "worker",
-    "lb",
-    "proxy",
-    "ci-runner",
-    "k8s-master",
-    "k8s-worker",
-    "mail",
-    "dns",
-    "monitor",
-    "vpn",
-    "build",
-    "test",
-    "jump",
-    "backup",
-    "etcd",
+from mockhm.traffic.rules import INVALID_USER_CHARS, ipv6_for_mac, mac_for_ip
+from mockhm.traffic.words import (
+    CAPACITIES,
+    DISTROS,
+    DOMAINS,
+    ENVS,
+    GRAPHICS_TYPES,
+    GROUPS,
+    IMAGE_SUFFIXES,
+    KEYMAPS,
+    NET_KINDS,
+    PASSWORD_CHARS,
+    ROLES,
+    SITES,
 )
-_ENVS: Final[tuple[str, ...]] = ("prod", "staging", "dev", "qa", "lab", "demo", "int")
-_DISTROS: Final[tuple[str, ...]] = (
-    "ubuntu2204",
-    "ubuntu2404",
-    "debian12",
-    "debian11",
-    "alma9",
-    "rocky9",
-    "alpine318",
-    "centos7",
-    "fedora40",
-    "opensuse15",
-    "windows2022",
-    "freebsd14",
-)
-_IMAGE_SUFFIXES: Final[tuple[str, ...]] = ("", "-base", "-golden", "-data", "-cloud", "-min")
-_NET_KINDS: Final[tuple[str, ...]] = (
-    "public",
-    "private",
-    "internal",
-    "mgmt",
-    "storage",
-    "backend",
-    "dmz",
-    "vxlan",
-    "service",
-)
-_SITES: Final[tuple[str, ...]] = ("dc1", "dc2", "ams1", "fra2", "par1", "lab", "edge3")
-_DOMAINS: Final[tuple[str, ...]] = (
-    "example.com",
-    "example.org",
-    "example.net",
-    "cloud.internal",
-    "lan",
-    "corp.example",
-)
-_GROUPS: Final[tuple[str, ...]] = (
-    "users",
-    "oneadmin",
-    "devops",
-    "developers",
-    "qa",
-    "research",
-    "ops",
-    "students",
-    "finance",
-    "platform",
-    "data-science",
-    "sre",
-)
-#: (CPU, VCPU, MEMORY in MB): shapes people actually give their VMs.
-_CAPACITIES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("0.1", "1", "512"),
-    ("0.5", "1", "1024"),
-    ("1", "1", "1024"),
-    ("1", "1", "2048"),
-    ("1", "2", "2048"),
-    ("2", "2", "4096"),
-    ("0.5", "2", "4096"),
-    ("2", "4", "8192"),
-    ("4", "4", "8192"),
-    ("1", "4", "8192"),
-    ("4", "8", "16384"),
-    ("8", "8", "16384"),
-)
-_GRAPHICS_TYPES: Final[tuple[str, ...]] = ("VNC", "VNC", "VNC", "SPICE")
-_KEYMAPS: Final[tuple[str, ...]] = ("en-us", "de", "es", "fr")
-_B64: Final[str] = string.ascii_letters + string.digits + "+/"
-_PASSWORD_CHARS: Final[str] = string.ascii_letters + string.digits + "!%*+-=?@^_"
-
-
-def mac_for_ip(ip: str) -> str:
-    """OpenNebula's MAC for an IPv4 address: ``02:00`` then the four address bytes in hex.
-
-    >>> mac_for_ip("10.0.0.10")
-    '02:00:0a:00:00:0a'
-    """
-    packed = ipaddress.IPv4Address(ip).packed
-    return "02:00:" + ":".join(f"{b:02x}" for b in packed)
-
-
-def ipv6_for_mac(mac: str, prefix: str = "fd00::") -> str:
-    """SLAAC (EUI-64) address of ``mac`` under a /64 ``prefix``, compressed form.
-
-    >>> ipv6_for_mac("02:00:0a:00:00:0a")
-    'fd00::aff:fe00:a'
-    """
-    octets = [int(part, 16) for part in mac.split(":")]
-    if len(octets) != 6:
-        raise ValueError(f"not a MAC address: {mac!r}; expected six hex octets like 02:00:0a:00:00:0a")
-    eui = [octets[0] ^ 0x02, *octets[1:3], 0xFF, 0xFE, *octets[3:]]
-    interface = int.from_bytes(bytes(eui), "big")
-    network = ipaddress.IPv6Network(prefix if "/" in prefix else prefix + "/64", strict=False)
-    return str(network.network_address + interface)
 
 
 class OpenNebulaProvider(BaseProvider):
@@ -162,12 +52,12 @@ class OpenNebulaProvider(BaseProvider):
         r = self.generator.random
         form = r.randrange(4)
         if form == 0:
-            return f"{r.choice(_ROLES)}-{r.choice(_ENVS)}-{r.randint(1, 40):02d}"
+            return f"{r.choice(ROLES)}-{r.choice(ENVS)}-{r.randint(1, 40):02d}"
         if form == 1:
-            return f"{r.choice(_DISTROS)}-{r.randint(0, 999)}"
+            return f"{r.choice(DISTROS)}-{r.randint(0, 999)}"
         if form == 2:
-            return f"{r.choice(_ROLES)}{r.randint(1, 20)}.{r.choice(_SITES)}"
-        return f"{r.choice(_ROLES)}-{r.choice(_ROLES)}-{r.randint(1, 9)}"
+            return f"{r.choice(ROLES)}{r.randint(1, 20)}.{r.choice(SITES)}"
+        return f"{r.choice(ROLES)}-{r.choice(ROLES)}-{r.randint(1, 9)}"
 
     def one_host_name(self) -> str:
         """A hypervisor host name such as ``kvm-node-07`` or ``node12.dc1.example.com``."""
@@ -176,32 +66,32 @@ class OpenNebulaProvider(BaseProvider):
         if form == 0:
             return f"kvm-node-{r.randint(1, 64):02d}"
         if form == 1:
-            return f"node{r.randint(1, 99)}.{r.choice(_SITES)}.{r.choice(_DOMAINS)}"
+            return f"node{r.randint(1, 99)}.{r.choice(SITES)}.{r.choice(DOMAINS)}"
         if form == 2:
-            return f"hv{r.randint(1, 40):02d}-{r.choice(_SITES)}"
-        return f"compute-{r.randint(0, 9)}-{r.randint(1, 48)}.{r.choice(_DOMAINS)}"
+            return f"hv{r.randint(1, 40):02d}-{r.choice(SITES)}"
+        return f"compute-{r.randint(0, 9)}-{r.randint(1, 48)}.{r.choice(DOMAINS)}"
 
     def one_image_name(self) -> str:
         """An image name such as ``debian12-golden`` or ``web-prod-03-disk-0``."""
         r = self.generator.random
         if r.random() < 0.75:
-            return f"{r.choice(_DISTROS)}{r.choice(_IMAGE_SUFFIXES)}"
+            return f"{r.choice(DISTROS)}{r.choice(IMAGE_SUFFIXES)}"
         return f"{self.one_vm_name()}-disk-{r.randint(0, 3)}"
 
     def one_vnet_name(self) -> str:
         """A virtual network name such as ``private`` or ``vxlan-dc2-104``."""
         r = self.generator.random
         if r.random() < 0.4:
-            return str(r.choice(_NET_KINDS))
-        return f"{r.choice(_NET_KINDS)}-{r.choice(_SITES)}-{r.randint(1, 4094)}"
+            return str(r.choice(NET_KINDS))
+        return f"{r.choice(NET_KINDS)}-{r.choice(SITES)}-{r.randint(1, 4094)}"
 
     def one_template_name(self) -> str:
         """A VM template name such as ``ubuntu2204`` or ``k8s-worker-large``."""
         r = self.generator.random
         if r.random() < 0.5:
-            return str(r.choice(_DISTROS))
+            return str(r.choice(DISTROS))
         size = r.choice(("small", "medium", "large", "xl"))
-        return f"{r.choice(_ROLES)}-{size}"
+        return f"{r.choice(ROLES)}-{size}"
 
     def one_user_name(self) -> str:
         """A user name (no whitespace, no ``:``), ``oneadmin`` now and then."""
@@ -213,23 +103,23 @@ class OpenNebulaProvider(BaseProvider):
 
     def one_group_name(self) -> str:
         """A group name (no whitespace, no ``:``)."""
-        return str(self.generator.random.choice(_GROUPS))
+        return str(self.generator.random.choice(GROUPS))
 
     # -- capacity and templates ------------------------------------------------------------
 
     def one_capacity(self) -> dict[str, str]:
         """``{"CPU", "VCPU", "MEMORY"}`` as oned stores them (MEMORY in MB)."""
-        cpu, vcpu, memory = self.generator.random.choice(_CAPACITIES)
+        cpu, vcpu, memory = self.generator.random.choice(CAPACITIES)
         return {"CPU": cpu, "VCPU": vcpu, "MEMORY": memory}
 
     def one_graphics(self, vm_id: int | None = None) -> dict[str, str]:
         """A GRAPHICS section; PORT is ``5900 + vm_id`` like oned's default VNC_PORTS."""
         r = self.generator.random
-        graphics = {"LISTEN": "0.0.0.0", "TYPE": r.choice(_GRAPHICS_TYPES)}
+        graphics = {"LISTEN": "0.0.0.0", "TYPE": r.choice(GRAPHICS_TYPES)}
         if vm_id is not None:
             graphics["PORT"] = str(5900 + vm_id)
         if r.random() < 0.2:
-            graphics["KEYMAP"] = r.choice(_KEYMAPS)
+            graphics["KEYMAP"] = r.choice(KEYMAPS)
         return dict(sorted(graphics.items()))
 
     def one_os(self) -> dict[str, str]:
@@ -314,7 +204,7 @@ class OpenNebulaProvider(BaseProvider):
             "TARGET": "hda",
         }
         if r.random() < 0.2:
-            context["PASSWORD"] = "".join(r.choice(_PASSWORD_CHARS) for _ in range(16))
+            context["PASSWORD"] = "".join(r.choice(PASSWORD_CHARS) for _ in range(16))
         if r.random() < 0.2:
             token = self.one_hex(40)
             script = f"#!/bin/sh\ncurl -fsS -H 'Authorization: Bearer {token}' https://config.example.com/{vm_id}\n"
@@ -411,7 +301,7 @@ class OpenNebulaProvider(BaseProvider):
             + (32).to_bytes(4, "big")
             + r.getrandbits(256).to_bytes(32, "big")
         )
-        comment = f"{self.one_user_name()}@{r.choice(_ROLES)}{r.randint(1, 9)}"
+        comment = f"{self.one_user_name()}@{r.choice(ROLES)}{r.randint(1, 9)}"
         return f"ssh-ed25519 {base64.b64encode(blob).decode('ascii')} {comment}"
 
     def one_timestamp_after(self, t: int, min_s: int = 1, max_s: int = 600) -> int:
@@ -440,13 +330,3 @@ def make_faker(seed: int | None = None) -> Faker:
     if seed is not None:
         fake.seed_instance(seed)
     return fake
-
-
-def is_valid_object_name(name: str) -> bool:
-    """``True`` if oned would accept ``name`` for a VM, host, image, network or template."""
-    return 0 < len(name) <= MAX_NAME_LENGTH and not any(c.isspace() or c in INVALID_NAME_CHARS for c in name)
-
-
-def is_valid_user_name(name: str) -> bool:
-    """``True`` if oned would accept ``name`` for a user or group."""
-    return 0 < len(name) <= MAX_NAME_LENGTH and not any(c.isspace() or c in INVALID_USER_CHARS for c in name)

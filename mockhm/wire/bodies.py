@@ -6,11 +6,12 @@ concatenates it, and every key ``one_hm`` publishes it under, in order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 from xml.parsers import expat
 
-from mockhm.wire.calls import MASKED_POSITIONS, check_call
+from mockhm.wire.calls import MASKED_POSITIONS, carries_extra, check_call
 from mockhm.wire.documents import HostDocument, ImageDocument, VmDocument, VnetDocument
 from mockhm.wire.keys import RETRY_KEY, api_key, state_keys
 from mockhm.wire.message import HookEvent, b64encode
@@ -75,6 +76,24 @@ def _well_formed(text: str) -> bool:
     return True
 
 
+_SERVICE_ID = re.compile(r"<SERVICE_ID(?:/>|>(.*?)</SERVICE_ID>)", re.DOTALL)
+
+
+def first_service_id(body: str) -> str | None:
+    """The text of the first ``SERVICE_ID`` element anywhere in ``body``, or ``None``.
+
+    ``one_hm`` looks it up with the document-wide XPath ``//SERVICE_ID``
+    (``src/hm_mad/one_hm.rb@release-7.4.0``, ``key()``), so a SERVICE_ID in the embedded
+    object's templates counts too, and an empty one gives the key ``EVENT SERVICE  ``.
+    CDATA is unwrapped, as Nokogiri's ``text`` does.
+    """
+    m = _SERVICE_ID.search(body)
+    if m is None:
+        return None
+    text = m[1] or ""
+    return text.replace("<![CDATA[", "").replace("]]>", "")
+
+
 def _parameter(position: int, kind: str, value: str) -> str:
     return "<PARAMETER>" + el("POSITION", position) + el("TYPE", kind) + el("VALUE", value) + "</PARAMETER>"
 
@@ -126,8 +145,18 @@ def api_event(
     for position, value in enumerate(params, start=2):
         text = "****" if position in masked else render_value(value, grpc=grpc)
         parts.append(_parameter(position, "IN", text))
+    if extra and not carries_extra(call):
+        raise ValueError(
+            f"{call}: oned fills EXTRA only for allocate and delete calls (reference §3.2.3; "
+            "src/rm/api/SharedAPI.cc@release-7.4.0), so this call's EXTRA is always empty"
+        )
     if success:
-        ret = render_value(result if result is not None else resp_id if resp_id >= 0 else 0)
+        if isinstance(result, bool):
+            # success_response(bool) prints true/false whatever the protocol (§3.2.2;
+            # src/rm/Request.cc@release-5.10.0, include/Request.h@release-7.4.0).
+            ret = "true" if result else "false"
+        else:
+            ret = render_value(result if result is not None else resp_id if resp_id >= 0 else 0)
         if isinstance(result, str) and prof.out_string_cdata:
             ret = f"<![CDATA[{ret}]]>"
         outs = [("true"), ret, "0"]
@@ -162,11 +191,17 @@ def api_event(
 def vmmonitor_event(
     vm_id: int, results: Mapping[str, str], *, profile: Profile | str | None = None
 ) -> HookEvent:
-    """The ``one.internal.vmmonitor`` pseudo call of 7.2+: QEMU_GA_EXEC results."""
+    """The ``one.internal.vmmonitor`` pseudo call of 7.2+: QEMU_GA_EXEC results.
+
+    The parameters come sorted by key, whatever the order of ``results``: oned walks the
+    attribute's ``std::map`` (``src/im/InformationManager.cc@release-7.2.0``).
+    """
     prof = get_profile(profile)
     if not prof.internal_vmmonitor:
         raise ValueError(f"one.internal.vmmonitor exists from 7.2, not in profile {prof.name}")
-    params = "".join(_parameter(i, "IN", f"{k}={v}") for i, (k, v) in enumerate(results.items(), start=1))
+    params = "".join(
+        _parameter(i, "IN", f"{k}={v}") for i, (k, v) in enumerate(sorted(results.items()), start=1)
+    )
     body = (
         "<HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE><CALL>one.internal.vmmonitor</CALL>"
         "<CALL_INFO><RESULT>1</RESULT><PARAMETERS>" + params + "</PARAMETERS>"
@@ -205,13 +240,12 @@ def document_state_event(document: Document, profile: Profile | str | None = Non
         )
     state = printed_state(obj, document.state)
     head = "<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE>" + el("HOOK_OBJECT", obj) + el("STATE", state)
-    service_id: str | None = None
     if isinstance(document, VmDocument):
         service_id = document.service_id if prof.service_key else None
         remote = document.remote_host
         head += (
             el("LCM_STATE", lcm) + el("RESOURCE_ID", document.id)
-            + (el("SERVICE_ID", service_id) if service_id is not None else "")
+            + (el("SERVICE_ID", service_id) if service_id else "")  # only when set: HookStateVM.cc
             + (el("REMOTE_HOST", remote) if remote is not None else "<REMOTE_HOST/>")
         )  # fmt: skip
     elif isinstance(document, HostDocument):
@@ -219,7 +253,7 @@ def document_state_event(document: Document, profile: Profile | str | None = Non
     else:
         head += el("RESOURCE_ID", document.id)
     body = head + document.to_xml(prof) + "</HOOK_MESSAGE>"
-    keys = state_keys(obj, document.id, state, lcm, service_id=service_id, profile=prof)
+    keys = state_keys(obj, document.id, state, lcm, service_id=first_service_id(body), profile=prof)
     return HookEvent("STATE", body.encode(), keys, prof.name)
 
 

@@ -391,6 +391,16 @@ def published_calls(profile: Profile | str | None = None) -> tuple[str, ...]:
     return tuple(c for c in calls(prof) if c not in prof.suppressed_calls)
 
 
+def carries_extra(call: str) -> bool:
+    """Can ``call``'s API event carry an object in EXTRA?  Only allocate and delete calls.
+
+    oned writes ``extra_xml`` in the generic allocate and delete requests and the image ones
+    (``src/rm/api/SharedAPI.cc``, ``src/rm/api/ImageAPI.cc`` @release-7.4.0); every other call,
+    ``one.template.instantiate`` included, has ``<EXTRA></EXTRA>``.
+    """
+    return call.rsplit(".", 1)[-1] in {"allocate", "delete"}
+
+
 def check_call(call: str, profile: Profile | str | None = None) -> None:
     """Raise ``ValueError`` unless ``call`` publishes an API event in ``profile``.
 

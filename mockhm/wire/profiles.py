@@ -191,11 +191,14 @@ PROFILES: Final[dict[str, Profile]] = {
     p.name: p
     for p in (
         Profile("5.10.0", (5, 10, 0), "first GA hook system; nothing suppressed, CDATA OUT strings"),
+        Profile("5.10.1", (5, 10, 1), "raw OUT strings; nothing suppressed yet"),
         Profile("5.10.2", (5, 10, 2), "info calls suppressed, raw OUT strings"),
         Profile("5.12", (5, 12, 0), "SERVICE_ID and the EVENT SERVICE key"),
         Profile("6.0", (6, 0, 0), "IMAGE state hooks, multithreaded driver"),
+        Profile("6.2", (6, 2, 0), "one.vm.sched*, one.market.enable, one.zone.enable"),
         Profile("6.4", (6, 4, 0), "NET (virtual network) state hooks"),
         Profile("6.6", (6, 6, 0), "BACKUP states, NET UPDATE_FAILURE (empty STATE)"),
+        Profile("6.8", (6, 8, 0), "one.backupjob.*, one.vm.backupcancel, one.vmgroup.role*"),
         Profile("6.10", (6, 10, 0), "RESTORE state; last release with scheduler API events"),
         Profile("7.0", (7, 0, 0), "no API events for scheduler deploys"),
         Profile("7.2", (7, 2, 0), "gRPC, raw error strings, one.internal.vmmonitor"),
