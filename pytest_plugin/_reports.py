@@ -9,17 +9,36 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from mockhm import HookManager, HookReport
 
-    from ._fixture import HookManagerFixture
+
+class ReportSource(Protocol):
+    """What :class:`CapHookReports` needs of the ``hookmanager`` fixture."""
+
+    @property
+    def reports(self) -> list[HookReport]:
+        """Reports received so far, oldest first."""
+        ...
+
+    def wait_for_report(
+        self,
+        hook_id: int | None = None,
+        *,
+        where: Callable[[HookReport], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> HookReport:
+        """Block until a matching report arrived."""
+        ...
 
 
 @dataclass
 class ReportExpectation:
-    """A report the test expects on the 2102 channel; checked by :meth:`HookManagerFixture.verify`.
+    """A report the test expects on the 2102 channel.
+
+    Checked by :meth:`pytest_mockhm.HookManagerFixture.verify`.
 
     Attributes:
         hook_id: the hook id wanted, or ``None`` for any.
@@ -79,7 +98,7 @@ class CapHookReports:
         fixture: the test's ``hookmanager``.
     """
 
-    def __init__(self, fixture: HookManagerFixture) -> None:
+    def __init__(self, fixture: ReportSource) -> None:
         self._fixture = fixture
         # Cleared reports are kept (not just their ids) so an id cannot be reused meanwhile.
         self._cleared: list[HookReport] = []
