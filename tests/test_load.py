@@ -129,9 +129,9 @@ def test_stamped_bodies_stay_valid_and_sorted() -> None:
         assert template is not None
         names = [child.tag for child in template]
         assert names == sorted(names)  # oned writes template attributes in order (§3.1)
-        assert template.findtext("MOCKHM_SEQ") == str(seq)
+        assert int(template.findtext("MOCKHM_SEQ") or "") == seq  # fixed width, zero-padded
         assert template.findtext("MOCKHM_RUN") == "abc123"
-        assert template.findtext("MOCKHM_DUE_NS") == str(out.offsets[seq])
+        assert int(template.findtext("MOCKHM_DUE_NS") or "") == out.offsets[seq]
         assert len(body) >= 3000 - 100
 
 
@@ -254,9 +254,11 @@ def test_hem_reports_give_latency_from_the_schedule(
         hm.wait_for_subscribers(1)
         report = run_load(
             hm, pool, Shape.constant(500, 0.5), acks=True, drain=3.0, percentiles=(50, 99),
-            thresholds=[parse_threshold("p99<60s"), parse_threshold("p50<1ns")],
+            thresholds=[parse_threshold("p99<60s"), parse_threshold("p50<1ns")], keep_reports=not plain,
         )  # fmt: skip
         next(hem, None)
+        # keep_reports=False (what `mockhm load` does) forgets the reports a run has read.
+        assert (len(hm.reports) == 0) if plain else (len(hm.reports) >= report.acked)
     assert report.stamped > 0 and report.stamped < report.sent  # API events carry no template
     assert report.acked == report.stamped
     assert report.unacked == 0 and report.loss == 0
@@ -381,3 +383,95 @@ def test_two_publisher_processes_behind_one_proxy(
     assert report.processes == 2 and report.endpoint == endpoint
     assert report.sent == 1000 == received and report.refused == 0
     assert report.lag_ms is not None and report.lag_ms["count"] == 1000
+
+
+# -- constant memory -----------------------------------------------------------------------------
+
+
+def test_stamping_re_encodes_only_the_stamps_and_matches_a_full_encoding() -> None:
+    from mockhm.load.render import attr, make_template
+
+    frames = next(f for f in generated_pool(50, seed=2) if stamp_point(base64.b64decode(f[1])) is not None)
+    template = make_template(frames, "c0ffee", body_size=2000)
+    assert template.parts is not None
+    body = base64.b64decode(frames[1])
+    point = stamp_point(body)
+    assert point is not None
+    for seq, due in [(0, 0), (7, 123_456_789), (10**12 - 1, 10**16 - 1), (4242, 5)]:
+        key, content = template.stamp(due, seq)
+        stamped = base64.b64decode(content, validate=True)
+        pad_start = stamped.index(b"<MOCKHM_PAD>")
+        pad = stamped[pad_start : stamped.index(b"</MOCKHM_PAD>") + len(b"</MOCKHM_PAD>")]
+        expected = (
+            body[:point] + attr("MOCKHM_DUE_NS", f"{due:016d}") + pad + attr("MOCKHM_RUN", "c0ffee")
+            + attr("MOCKHM_SEQ", f"{seq:012d}") + body[point:]
+        )  # fmt: skip
+        assert key == frames[0] and content == base64.b64encode(expected)
+        assert extract_stamp(content.decode()) == ("c0ffee", seq)
+
+
+def test_a_run_keeps_bounded_memory_and_loses_nothing(ctx: zmq.Context[zmq.Socket[bytes]]) -> None:
+    """40,000 stamped ~1.4 KB messages (56 MB if pre-rendered) through a 1 MiB render buffer:
+    Python's peak allocation stays a fraction of that, and a subscriber gets every message."""
+    import tracemalloc
+
+    pool = [f for f in generated_pool(200, seed=4) if len(f[1]) < 4000]
+    n = 40_000
+    got: list[int] = []
+    with HookManager(LOCAL, None, journal=False, lossless=True, hwm=n + 100) as hm:
+        sub = _sub(ctx, hm.events_endpoint)
+        sub.setsockopt(zmq.RCVHWM, 0)
+        hm.wait_for_subscribers(1)
+        counter = threading.Thread(target=lambda: got.append(_count(sub, n)), daemon=True)
+        counter.start()
+        tracemalloc.start()
+        try:
+            report = run_load(hm, pool, None, count=n, body_size=1024, buffer_bytes=1 << 20)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        counter.join(60)
+        sub.close(0)
+    rendered_bytes = report.sent_bytes
+    assert report.sent == n and report.refused == 0 and report.stamped > n // 3
+    assert got == [n]
+    assert rendered_bytes > 50_000_000
+    assert peak < rendered_bytes // 5, f"peak {peak >> 20} MiB for {rendered_bytes >> 20} MiB sent"
+
+
+def test_a_remote_style_worker_joins_through_the_control_endpoint(
+    ctx: zmq.Context[zmq.Socket[bytes]], pool: list[tuple[bytes, ...]], tmp_path: Path
+) -> None:
+    """One local process and one `mockhm load --worker CONTROL` (as on another host) behind the
+    proxy: they start together and their counts and HDR lag histograms merge into one report."""
+    from mockhm.load.processes import run_load_processes
+
+    endpoint = f"ipc://{tmp_path}/workers.sock"
+    sub = _sub(ctx, endpoint)
+    workers: list[subprocess.Popen[str]] = []
+
+    def start_worker(control: str, frontend: str) -> None:
+        del frontend
+        workers.append(
+            subprocess.Popen([sys.executable, "-m", "mockhm", "load", "--worker", control], text=True)
+        )
+
+    try:
+        with HookManager("inproc://test-load-remote", None, journal=False) as hm:
+            report = run_load_processes(
+                hm, endpoint, pool, Shape.constant(2000, 0.5), processes=1, remote_workers=1, lossless=True,
+                hwm=100_000, wait=1, wait_timeout=30, linger=5, on_ready=start_worker,
+            )  # fmt: skip
+        received = _count(sub, report.sent)
+    finally:
+        sub.close(0)
+        for w in workers:
+            try:
+                w.wait(30)
+            except subprocess.TimeoutExpired:  # noqa: PERF203 - one worker
+                w.kill()
+                w.wait(5)
+    assert [w.returncode for w in workers] == [0]
+    assert report.processes == 2 and report.sent == 1000 == received and report.refused == 0
+    assert report.lag_ms is not None and report.lag_ms["count"] == 1000  # both histograms merged
+    assert sum(r.sent for r in report.timeline) == 1000

@@ -100,6 +100,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--processes", type=int, default=1, help="publisher processes behind one XPUB via zmq.proxy"
     )
+    p.add_argument(
+        "--workers", type=int, default=0, metavar="N",
+        help="also wait for N load workers started elsewhere with --worker CONTROL (other hosts)",
+    )  # fmt: skip
+    p.add_argument(
+        "--control", default="tcp://127.0.0.1:*",
+        help="where workers ask for their job (with --workers: e.g. tcp://0.0.0.0:5601)",
+    )  # fmt: skip
+    p.add_argument(
+        "--proxy", default="tcp://127.0.0.1:*",
+        help="the proxy's frontend where workers publish (with --workers: e.g. tcp://0.0.0.0:5600)",
+    )  # fmt: skip
+    p.add_argument(
+        "--worker", metavar="CONTROL",
+        help="run as a load worker of the coordinator at CONTROL (every other option comes from it)",
+    )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
 
@@ -109,8 +125,27 @@ def _usage(message: str) -> int:
     return 2
 
 
+def zmq_error() -> type[Exception]:
+    import zmq
+
+    return zmq.ZMQError
+
+
+def _single(args: argparse.Namespace) -> bool:
+    return bool(args.processes == 1 and args.workers == 0)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the load; return 0, 1 (error), 2 (usage) or 99 (threshold broken)."""
+    if args.worker:
+        from mockhm.load.processes import worker
+
+        try:
+            worker(args.worker)
+        except (TimeoutError, OSError, zmq_error()) as err:
+            print(f"mockhm load --worker: {err}", flush=True)
+            return 1
+        return 0
     try:
         thresholds = [parse_threshold(t) for t in args.threshold]
         percentiles = tuple(float(x) for x in args.percentiles.split(",") if x.strip())
@@ -130,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
             shape = Shape.constant(args.rate, duration)
             if duration is None and args.count is None:
                 raise ValueError("--rate needs --duration or --count")
-        if args.processes < 1:
-            raise ValueError("--processes must be >= 1")
+        if args.processes < 0 or args.workers < 0 or args.processes + args.workers < 1:
+            raise ValueError("--processes and --workers must be >= 0, and at least one publisher is needed")
     except ValueError as err:
         return _usage(str(err))
     stop = threading.Event()
@@ -172,7 +207,7 @@ def _run(
     ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
     try:
         hm = HookManager(
-            args.events if args.processes == 1 else "inproc://mockhm-load-unused",
+            args.events if _single(args) else f"inproc://mockhm-load-unused-{id(args)}",
             args.reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless, journal=False,
             context=ctx,
         )  # fmt: skip
@@ -180,11 +215,13 @@ def _run(
         ctx.term()
         raise
     try:
-        if args.processes > 1:
+        if not _single(args):
             from mockhm.load.processes import run_load_processes
 
             report = run_load_processes(
-                hm, args.events, pool, shape, processes=args.processes, count=args.count,
+                hm, args.events, pool, shape, processes=args.processes, remote_workers=args.workers,
+                control=args.control, frontend=args.proxy, count=args.count,
+                on_ready=lambda c, f: console.print(f"mockhm load: workers use --worker {c} (proxy {f})"),
                 arrivals=args.arrivals, seed=args.seed, stamp=not args.no_stamp, body_size=args.body_size,
                 acks=args.acks, drain=args.drain, percentiles=percentiles, thresholds=thresholds,
                 hwm=args.hwm, lossless=args.lossless, wait=args.wait, wait_timeout=args.wait_timeout,
@@ -200,7 +237,7 @@ def _run(
                     hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,
                     stamp=not args.no_stamp, body_size=args.body_size, acks=args.acks, drain=args.drain,
                     percentiles=percentiles, thresholds=thresholds, on_progress=cb, stop=stop,
-                    source_name=description,
+                    source_name=description, keep_reports=False,
                 ),
             )  # fmt: skip
     finally:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import logging
+import operator
 import os
 import threading
 import time
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import zmq
+from zmq.backend import Socket as _BackendSocket
 
 from mockhm.hookmanager.ledger import Ledger, matching
 from mockhm.hookmanager.oracle import Oracle
@@ -41,6 +44,18 @@ DEFAULT_EVENTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2101"
 DEFAULT_REPORTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2102"
 
 Publishable = HookEvent | WireMessage | Sequence[bytes]
+
+#: Senders read pending subscription notices at most every this many messages; the I/O thread
+#: reads them within :data:`DRAIN_POLL_MS` after a send (a send can consume the wake-up edge of
+#: the socket's descriptor, so the thread polls briefly while notices may be pending).
+DRAIN_EVERY: Final = 256
+DRAIN_POLL_MS: Final = 5
+
+# pyzmq's Cython-level send: the same zmq_msg_send as ``Socket.send`` without its pure-Python
+# wrapper (routing ids, groups, Frame checks), which costs as much as the send itself for
+# small frames.  Bytes are copied into the message (as ``copy=True`` does).
+_send = _BackendSocket.send
+_first = operator.itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,10 @@ class HookManager(Waits, Oracle, Restarts):
         self._down = False
         self._hwm = hwm
         self._errors: list[BaseException] = []
+        #: Messages sent since subscription notices were last read.
+        self._undrained = 0
+        self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
+        self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
         self._active: collections.Counter[str] = collections.Counter()
         #: Subscriptions with their positions, for marks, new-peer waits and the delivery oracle.
@@ -256,8 +275,13 @@ class HookManager(Waits, Oracle, Restarts):
                     from mockhm.schemas.validation import validate_event
 
                     validate_event(item)
-                for message in item.messages():
-                    sent += self.send_frames(message.frames)
+                frames: Sequence[Sequence[bytes]] = item.frames
+                if len(frames) == 1:
+                    sent += self.send_frames(frames[0])
+                    continue
+                if not frames and item.keys:  # keys that cannot be encoded: messages() says why
+                    frames = [m.frames for m in item.messages()]
+                sent += self.send_many(frames)
             elif isinstance(item, WireMessage):
                 sent += self.send_frames(item.frames)
             elif isinstance(item, (list, tuple)) and item and all(isinstance(f, bytes) for f in item):
@@ -268,43 +292,91 @@ class HookManager(Waits, Oracle, Restarts):
 
     def send_frames(self, frames: Sequence[bytes]) -> int:
         """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
-        return self.send_many((frames,))
+        if len(frames) != 2:
+            return self.send_many((frames,))
+        key, content = frames
+        with self._lock:
+            if self._closed or self._down:
+                raise closed_error(self._down)
+            try:
+                _send(self._pub, key, self._more)
+            except zmq.Again:
+                self._refused += 1
+                return 0
+            _send(self._pub, content, self._last)
+            self._sent += 1
+            self._sent_bytes += len(key) + len(content)
+            self._per_key[key] += 1
+            if self._journal_on:
+                self.journal.append(tuple(frames))
+            self._undrained += 1
+            if self._undrained >= DRAIN_EVERY:
+                self._drain_subscriptions()
+        return 1
 
     def send_many(self, batch: Sequence[Sequence[bytes]]) -> int:
         """Send many multipart messages in order under one lock; return how many were sent.
 
-        The fast path for load runs: counters and the journal are kept exactly as by
-        :meth:`send_frames`, but the lock is taken, keys counted and subscriptions drained
-        once per batch.  In lossless mode a refused message is counted and skipped.
+        The fast path for load runs and replay: counters and the journal are kept exactly as
+        by :meth:`send_frames`, but the lock is taken once, keys are counted in one C-level
+        pass per batch and pending subscription notices are read at most every
+        :data:`DRAIN_EVERY` messages (the I/O thread reads the rest within milliseconds).  In
+        lossless mode a refused message is counted and skipped.
         """
-        flags = zmq.NOBLOCK if self.lossless else 0
-        send = self._pub.send_multipart
-        done: list[Sequence[bytes]] = []
-        keep = done.append
+        pub = self._pub
+        send = _send
+        more, last = self._more, self._last
+        refused: list[int] = []
+        odd = False  # a message that is not (key, content): counted the slow way
+        done = 0
         with self._lock:
             if self._closed or self._down:
                 raise closed_error(self._down)
             try:
                 for frames in batch:
-                    try:
-                        send(frames, flags=flags, copy=False)
-                    except zmq.Again:
-                        self._refused += 1
-                        continue
-                    keep(frames)
+                    if len(frames) == 2:
+                        try:
+                            send(pub, frames[0], more)
+                        except zmq.Again:
+                            refused.append(done)
+                        else:
+                            send(pub, frames[1], last)
+                    else:
+                        odd = True
+                        try:
+                            pub.send_multipart(frames, flags=last)
+                        except zmq.Again:
+                            refused.append(done)
+                    done += 1
             finally:
-                self._sent += len(done)
-                self._sent_bytes += sum(len(f) for frames in done for f in frames)
-                self._per_key.update(frames[0] if frames else b"" for frames in done)
-                if self._journal_on:
-                    self.journal.extend(tuple(frames) for frames in done)
-                self._drain_subscriptions()
-        return len(done)
+                self._account(batch, done, refused, odd)
+        return done - len(refused)
+
+    def _account(self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool) -> None:
+        """Counters and journal for the first ``done`` messages of a batch.  Caller holds the lock."""
+        sent: Sequence[Sequence[bytes]] = batch if done == len(batch) else batch[:done]
+        if refused:
+            skip = set(refused)
+            sent = [f for i, f in enumerate(sent) if i not in skip]
+            self._refused += len(refused)
+        self._sent += len(sent)
+        if odd:
+            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
+            self._per_key.update(frames[0] if frames else b"" for frames in sent)
+        else:
+            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
+            self._per_key.update(map(_first, sent))
+        if self._journal_on:
+            self.journal.extend(map(tuple, sent))
+        self._undrained += done
+        if self._undrained >= DRAIN_EVERY:
+            self._drain_subscriptions()
 
     # -- subscriptions ---------------------------------------------------------------------
 
     def _drain_subscriptions(self) -> None:
         """Read every pending subscription notice.  Caller holds the lock."""
+        self._undrained = 0
         pub = self._pub
         changed = False
         while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
@@ -395,7 +467,7 @@ class HookManager(Waits, Oracle, Restarts):
             poller.register(self._rep, zmq.POLLIN)
         try:
             while not self._closed and not self._down:
-                ready = dict(poller.poll(100))
+                ready = dict(poller.poll(DRAIN_POLL_MS if self._undrained else 100))
                 if self._closed:
                     break
                 with self._lock:

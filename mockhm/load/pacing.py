@@ -14,7 +14,7 @@ import itertools
 import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -122,17 +122,16 @@ class Shape:
         return cls(tuple(points), f"stages from {start:g}/s: {desc}")
 
 
-def _inverse(shape: Shape, targets: Sequence[float]) -> list[int]:
+def _inverse(shape: Shape, targets: Iterable[float]) -> Iterator[int]:
     """Times (ns) at which the cumulative count of ``shape`` reaches each of ``targets`` (sorted)."""
     pts = list(shape.points)
     if shape.open_ended:
         pts.append((math.inf, pts[-1][1]))
-    out: list[int] = []
-    i = 0
     seg = 0
     base = 0.0  # cumulative count at the start of segment ``seg``
-    n = len(targets)
-    while seg < len(pts) - 1 and i < n:
+    it = iter(targets)
+    target = next(it, None)
+    while seg < len(pts) - 1 and target is not None:
         (ta, ra), (tb, rb) = pts[seg], pts[seg + 1]
         length = tb - ta
         if length == 0:
@@ -140,16 +139,77 @@ def _inverse(shape: Shape, targets: Sequence[float]) -> list[int]:
             continue
         slope = 0.0 if math.isinf(length) else (rb - ra) / length
         total = math.inf if math.isinf(length) else (ra + rb) / 2 * length
-        while i < n and targets[i] - base <= total:
-            x = targets[i] - base
+        while target is not None and target - base <= total:
+            x = target - base
             # Solve ra*tau + slope*tau^2/2 = x, in the form that is stable when slope ~ 0.
             root = math.sqrt(max(ra * ra + 2 * slope * x, 0.0))
             tau = 0.0 if x == 0 else 2 * x / (ra + root) if ra + root > 0 else 0.0
-            out.append(int((ta + min(tau, length)) * _NS))
-            i += 1
+            yield int((ta + min(tau, length)) * _NS)
+            target = next(it, None)
         base += total
         seg += 1
-    return out
+
+
+def _limit(shape: Shape, count: int | None) -> float:
+    if shape.open_ended:
+        return float(count or 0)
+    pts = shape.points
+    return sum((ra + rb) / 2 * (tb - ta) for (ta, ra), (tb, rb) in itertools.pairwise(pts))
+
+
+def _check(shape: Shape, count: int | None, arrivals: str) -> None:
+    if shape.open_ended and count is None:
+        raise ValueError(f"{shape.description}: give a duration or a message count")
+    if arrivals not in ("uniform", "poisson"):
+        raise ValueError(f"arrivals must be 'uniform' or 'poisson', got {arrivals!r}")
+
+
+def iter_schedule(
+    shape: Shape | None,
+    count: int | None = None,
+    *,
+    arrivals: Arrivals = "uniform",
+    seed: int | None = 0,
+) -> Iterator[int]:
+    """:func:`schedule` as an iterator, in constant memory (load runs of any length).
+
+    ``shape=None`` is an unthrottled run: ``count`` offsets of 0.
+    """
+    if shape is None:
+        if count is None:
+            raise ValueError("an unthrottled run (no shape) needs a message count")
+        return itertools.repeat(0, count)
+    _check(shape, count, arrivals)
+    limit = _limit(shape, count)
+    targets: Iterable[float]
+    if arrivals == "uniform":
+        n = math.ceil(limit) if not math.isinf(limit) else 0
+        targets = map(float, range(n if count is None else min(n, count)))
+    else:
+        targets = _poisson(shape.open_ended, limit, count, random.Random(seed))
+    return _inverse(shape, targets)
+
+
+def _poisson(open_ended: bool, limit: float, count: int | None, rng: random.Random) -> Iterator[float]:
+    x = rng.expovariate(1.0)
+    n = 0
+    while (open_ended or x <= limit) and (count is None or n < count):
+        yield x
+        n += 1
+        x += rng.expovariate(1.0)
+
+
+def scheduled_count(shape: Shape | None, count: int | None = None, *, arrivals: Arrivals = "uniform",
+                    seed: int | None = 0) -> int:  # fmt: skip
+    """How many messages :func:`iter_schedule` yields (counted without keeping them)."""
+    if shape is None:
+        return count or 0
+    _check(shape, count, arrivals)
+    if arrivals == "uniform":
+        limit = _limit(shape, count)
+        n = math.ceil(limit)
+        return n if count is None else min(n, count)
+    return sum(1 for _ in iter_schedule(shape, count, arrivals=arrivals, seed=seed))
 
 
 def schedule(
@@ -171,28 +231,7 @@ def schedule(
     Raises:
         ValueError: an open-ended shape without a count, or an unknown ``arrivals``.
     """
-    if shape.open_ended and count is None:
-        raise ValueError(f"{shape.description}: give a duration or a message count")
-    if arrivals not in ("uniform", "poisson"):
-        raise ValueError(f"arrivals must be 'uniform' or 'poisson', got {arrivals!r}")
-    if shape.open_ended:
-        limit = float(count or 0)
-    else:
-        pts = shape.points
-        limit = sum((ra + rb) / 2 * (tb - ta) for (ta, ra), (tb, rb) in itertools.pairwise(pts))
-    targets: list[float] = []
-    if arrivals == "uniform":
-        k = 0
-        while k < limit and (count is None or k < count):
-            targets.append(float(k))
-            k += 1
-    else:
-        rng = random.Random(seed)
-        x = rng.expovariate(1.0)
-        while (shape.open_ended or x <= limit) and (count is None or len(targets) < count):
-            targets.append(x)
-            x += rng.expovariate(1.0)
-    return _inverse(shape, targets)
+    return list(iter_schedule(shape, count, arrivals=arrivals, seed=seed))
 
 
 # -- parsing (the command line) ------------------------------------------------------------

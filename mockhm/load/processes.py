@@ -1,35 +1,53 @@
-"""Several publisher processes behind one endpoint, through ZeroMQ's own proxy.
+"""Load workers (processes here or on other hosts) behind one endpoint, through ZeroMQ's own proxy.
 
-Each worker process owns an XPUB socket *connected* to the proxy's XSUB frontend and sends
-every ``N``-th message of the run's schedule (worker ``w`` sends messages ``w, w+N, …``)
-against the same absolute ``t0`` (``CLOCK_MONOTONIC`` is system-wide on Linux).  The
-proxy (:func:`zmq.proxy_steerable` in a thread of the main process) forwards them to an
-XPUB backend bound where subscribers connect, and forwards subscriptions the other way,
-so workers know when subscribers are there.  In lossless mode the backend and the workers
-use ``XPUB_NODROP``: a full backend blocks the proxy, the workers' queues fill up, and
-their refusals are counted.  Reports (2102) still arrive at the main process's
-:class:`~mockhm.HookManager`.
+The coordinator binds three things: the events endpoint (an XPUB where subscribers connect),
+the proxy's XSUB frontend where every worker's XPUB *connects* (:func:`zmq.proxy_steerable`,
+libzmq's own forwarder, in a thread; subscriptions flow back to the workers), and a ROUTER
+control endpoint.  A worker (a local process, or ``mockhm load --worker CONTROL`` on another
+host) connects a DEALER to the control endpoint and says ``hello``; the coordinator answers
+with the job (the base messages, the shape, its share: worker ``w`` of ``N`` sends messages
+``w, w+N, …``), the worker waits for the subscribers through the proxy and says ``ready``.
+When every worker is ready (a barrier), the coordinator sends ``go`` with a start time on the
+wall clock, 200 ms ahead (hosts need synchronised clocks, NTP is enough for lag in
+milliseconds); each worker converts it to its monotonic clock, renders its share ahead of the
+clock and sends it, then answers ``done`` with its counts, timeline and HDR lag histogram,
+which the coordinator merges into one report.  Reports (2102) arrive at the coordinator's
+:class:`~mockhm.HookManager`, and are matched against the same schedule.
+
+In lossless mode the backend and the workers use ``XPUB_NODROP``: a full backend blocks the
+proxy, the workers' queues fill up, and their refusals are counted.  The control messages
+are JSON (base64 for frames): nothing is unpickled from the network.
 """
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
 import multiprocessing as mp
+import secrets
 import threading
 import time
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
 from typing import Any
 
 import zmq
 
-from mockhm.hookmanager.manager import HookManager
-from mockhm.load.pacing import Arrivals, Shape
+from mockhm.hookmanager.manager import HookManager, _send
+from mockhm.load.accounting import DEFAULT_PERCENTILES, Accounting, DueTimes
+from mockhm.load.pacing import Arrivals, Shape, iter_schedule, scheduled_count
+from mockhm.load.render import Frames, Plan, Renderer
 from mockhm.load.report import LoadReport, Threshold
-from mockhm.load.run import DEFAULT_PERCENTILES, Batch, Frames, await_acks, build_report, pace, prepare
+from mockhm.load.run import _Reports, build_report
+from mockhm.load.send import pace
 from mockhm.wire.errors import BindError, SubscriberTimeoutError
 
+Ctx = zmq.Context[zmq.Socket[bytes]]
+#: The start time is this far ahead of the ``go`` message (ns).
+START_LEAD_NS = 200_000_000
 
-def _xpub(ctx: zmq.Context[zmq.Socket[bytes]], hwm: int | None, lossless: bool) -> zmq.Socket[bytes]:
+
+def _xpub(ctx: Ctx, hwm: int | None, lossless: bool) -> zmq.Socket[bytes]:
     sock = ctx.socket(zmq.XPUB)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.XPUB_VERBOSER, 1)
@@ -40,65 +58,98 @@ def _xpub(ctx: zmq.Context[zmq.Socket[bytes]], hwm: int | None, lossless: bool) 
     return sock
 
 
-def _worker(
-    frontend: str,
-    frames: list[Frames],
-    offsets: list[int],
-    index_start: int,
-    step: int,
-    hwm: int | None,
-    lossless: bool,
-    wait: int,
-    wait_timeout: float,
-    linger: float,
-    conn: Connection,
-) -> None:
-    """One publisher process (runs under ``spawn``)."""
-    ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-    pub = _xpub(ctx, hwm, lossless)
+def _bind(sock: zmq.Socket[bytes], endpoint: str, role: str) -> None:
     try:
-        pub.connect(frontend)
+        sock.bind(endpoint)
+    except zmq.ZMQError as err:
+        why = f"cannot bind the {role} socket to {endpoint}: {err.strerror} (errno {err.errno})"
+        raise BindError(why, endpoint) from None
+
+
+def _recv_json(sock: zmq.Socket[bytes], timeout: float, what: str) -> Any:
+    if not sock.poll(int(timeout * 1000)):
+        raise TimeoutError(f"no {what} within {timeout:g} s")
+    return json.loads(sock.recv_multipart()[-1])
+
+
+def worker(control: str, *, timeout: float = 120.0) -> None:
+    """One load worker: takes a job from the coordinator at ``control`` and runs its share."""
+    ctx: Ctx = zmq.Context()
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 1000)
+    pub: zmq.Socket[bytes] | None = None
+    linger = 0.0
+    try:
+        dealer.connect(control)
+        dealer.send_json({"kind": "hello"})
+        job = _recv_json(dealer, timeout, "job from the coordinator")
+        pub = _xpub(ctx, job["hwm"], job["lossless"])
+        pub.connect(job["frontend"])
+        linger = float(job["linger"])
         seen = 0
-        deadline = time.monotonic() + wait_timeout
-        while seen < wait:
+        deadline = time.monotonic() + job["wait_timeout"]
+        while seen < job["wait"]:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not pub.poll(int(remaining * 1000)):
-                conn.send(
-                    (
-                        "error",
-                        f"worker {index_start}: {seen} of {wait} subscription(s) within {wait_timeout} s",
-                    )
-                )
+                dealer.send_json({"kind": "error", "why": f"{seen} of {job['wait']} subscription(s) "
+                                  f"within {job['wait_timeout']} s"})  # fmt: skip
                 return
             if pub.recv()[:1] == b"\x01":
                 seen += 1
-        conn.send(("ready", None))
-        t0 = conn.recv()
-        flags = zmq.NOBLOCK if lossless else 0
+        shape = (
+            Shape(tuple(map(tuple, job["shape"][0])), job["shape"][1], job["shape"][2])
+            if job["shape"]
+            else None
+        )
+        offsets = iter_schedule(shape, job["count"], arrivals=job["arrivals"], seed=job["seed"])
+        w, n = job["index"], job["workers"]
+        plan = Plan([tuple(base64.b64decode(f) for f in m) for m in job["pool"]],
+                    itertools.islice(offsets, w, None, n), stamp=job["stamp"], body_size=job["body_size"],
+                    run_id=job["run_id"], index_start=w, index_step=n)  # fmt: skip
+        renderer = Renderer(plan)
+        renderer.wait_ahead()
+        dealer.send_json({"kind": "ready"})
+        go = _recv_json(dealer, timeout, "start signal")
+        t0 = time.monotonic_ns() + (go["t0_wall_ns"] - time.time_ns())
+        acct = Accounting(t0=t0, shaped=shape is not None)
         counters = [0, 0, 0]  # sent, refused, bytes
-        send = pub.send_multipart
+        more = zmq.SNDMORE | zmq.NOBLOCK if job["lossless"] else zmq.SNDMORE
+        last = zmq.NOBLOCK if job["lossless"] else 0
+        sock = pub
 
         def send_many(batch: Sequence[Frames]) -> int:
+            # Rendered messages are (key, content): the Hook Manager's fast path.
             sent = 0
-            for f in batch:
+            for key, content in batch:
                 try:
-                    send(f, flags=flags, copy=False)
+                    _send(sock, key, more)
                 except zmq.Again:
                     counters[1] += 1
                     continue
+                _send(sock, content, last)
                 sent += 1
-                counters[2] += sum(map(len, f))
+                counters[2] += len(key) + len(content)
             counters[0] += sent
             return sent
 
-        batches, t_end = pace(send_many, frames, offsets, t0, index_start=index_start, index_step=step)
-        conn.send(("done", (batches, counters, t_end)))
-        # ZeroMQ has no flush: closing with a linger and terminating the context waits until
-        # the queue reached the proxy (or ``linger`` expired).
-        pub.close(int(linger * 1000))
+        try:
+            t_end = pace(send_many, renderer, t0, acct)
+        finally:
+            renderer.close()
+        t_end_wall = time.time_ns() + (t_end - time.monotonic_ns())
+        dealer.send_json({"kind": "done", "acct": acct.export(), "sent": counters[0], "refused": counters[1],
+                          "bytes": counters[2], "t_end_wall_ns": t_end_wall})  # fmt: skip
     finally:
-        pub.close(0)
+        if pub is not None:
+            # ZeroMQ has no flush: a linger and terminating the context wait until the queue
+            # reached the proxy (or ``linger`` expired).
+            pub.close(int(linger * 1000))
+        dealer.close()
         ctx.term()
+
+
+def _local_worker(control: str) -> None:  # pragma: no cover - runs in a spawned process
+    worker(control)
 
 
 def run_load_processes(
@@ -108,6 +159,9 @@ def run_load_processes(
     shape: Shape | None,
     *,
     processes: int,
+    remote_workers: int = 0,
+    control: str = "tcp://127.0.0.1:*",
+    frontend: str = "tcp://127.0.0.1:*",
     count: int | None = None,
     arrivals: Arrivals = "uniform",
     seed: int | None = 0,
@@ -124,103 +178,134 @@ def run_load_processes(
     source_name: str = "messages",
     stop: threading.Event | None = None,
     linger: float = 5.0,
+    on_ready: Any = None,
 ) -> LoadReport:
-    """Like :func:`mockhm.load.run.run_load` with ``processes`` publishers behind ``events``.
+    """Like :func:`mockhm.load.run.run_load` with ``processes`` local workers (plus
+    ``remote_workers`` started elsewhere with ``mockhm load --worker CONTROL``) behind ``events``.
 
-    ``hm`` only receives the reports (2102); the events endpoint is the proxy's backend.
-    Waiting for at least one subscriber is required (workers learn about subscribers from
-    the forwarded subscriptions), so ``wait`` is at least 1.
-
-    After the run, queued messages get up to ``linger`` seconds to reach the proxy and the
-    subscribers before the sockets close; a capture socket on the proxy counts what was
-    forwarded, so the proxy stops only when everything sent went through it.
+    ``hm`` only receives the reports (2102).  Workers learn about subscribers from the
+    forwarded subscriptions, so ``wait`` is at least 1.  After the run, queued messages get
+    up to ``linger`` seconds to reach the proxy and the subscribers; a capture socket on the
+    proxy counts what was forwarded, so the proxy stops only when everything sent went through.
+    ``on_ready(control_endpoint, frontend_endpoint)`` is called once both are bound.
 
     Raises:
-        BindError: ``events`` cannot be bound.
+        BindError: an endpoint cannot be bound.
         SubscriberTimeoutError: the subscribers did not arrive within ``wait_timeout``.
     """
     wait = max(wait, 1)
-    rendered = prepare(source, shape, count=count, arrivals=arrivals, seed=seed, stamp=stamp or acks,
-                       body_size=body_size)  # fmt: skip
-    ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()  # its own: term() flushes the backend
-    frontend = ctx.socket(zmq.XSUB)
-    frontend.setsockopt(zmq.RCVHWM, 0)
-    frontend.setsockopt(zmq.LINGER, 0)
+    n_workers = processes + remote_workers
+    if n_workers < 1:
+        raise ValueError("at least one worker is needed")
+    stamp = stamp or acks
+    schedule_args = {"arrivals": arrivals, "seed": seed}
+    scheduled = scheduled_count(shape, count, arrivals=arrivals, seed=seed)
+    run_id = secrets.token_hex(6)
+    pool = [tuple(f) for f in source]
+    probe = Plan(pool, iter(()), stamp=stamp, body_size=body_size, run_id=run_id)
+    stamped_flags = [stamp and t.parts is not None for t in probe.templates]
+    ctx: Ctx = zmq.Context()  # its own: term() flushes the backend
+    front = ctx.socket(zmq.XSUB)
+    front.setsockopt(zmq.RCVHWM, 0)
+    front.setsockopt(zmq.LINGER, 0)
     backend = _xpub(ctx, hwm, lossless)
-    control = ctx.socket(zmq.PAIR)
-    control.setsockopt(zmq.LINGER, 0)
-    steer = ctx.socket(zmq.PAIR)
-    steer.setsockopt(zmq.LINGER, 0)
-    capture = ctx.socket(zmq.PAIR)
-    capture.setsockopt(zmq.LINGER, 0)
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    ctl, steer, capture, tap = (ctx.socket(zmq.PAIR) for _ in range(4))
     capture.setsockopt(zmq.SNDHWM, 0)
-    tap = ctx.socket(zmq.PAIR)
-    tap.setsockopt(zmq.LINGER, 0)
     tap.setsockopt(zmq.RCVHWM, 0)
-    socks = (frontend, backend, control, steer, capture, tap)
+    socks = (front, backend, router, ctl, steer, capture, tap)
+    for s in socks:
+        s.setsockopt(zmq.LINGER, 0)
     try:
-        frontend.bind("tcp://127.0.0.1:*")
-        try:
-            backend.bind(events)
-        except zmq.ZMQError as err:
-            raise BindError(f"cannot bind the events socket to {events}: {err.strerror} (errno {err.errno})",
-                            events) from None  # fmt: skip
-        endpoint = backend.getsockopt(zmq.LAST_ENDPOINT).decode()  # type: ignore[union-attr]
-        front_ep = frontend.getsockopt(zmq.LAST_ENDPOINT).decode()  # type: ignore[union-attr]
-        name = f"inproc://mockhm-proxy-{id(control)}"
-        control.bind(name)
+        for sock, endpoint, role in (
+            (backend, events, "events"),
+            (front, frontend, "proxy"),
+            (router, control, "control"),
+        ):
+            _bind(sock, endpoint, role)
+        bound = [s.getsockopt(zmq.LAST_ENDPOINT).decode() for s in (backend, front, router)]  # type: ignore[union-attr]
+        name = f"inproc://mockhm-proxy-{id(ctl)}"
+        ctl.bind(name)
         steer.connect(name)
         capture.bind(name + "-capture")
         tap.connect(name + "-capture")
     except BaseException:
         for s in socks:
             s.close(0)
+        ctx.term()
         raise
-    proxy = threading.Thread(
-        target=zmq.proxy_steerable, args=(frontend, backend, capture, control), daemon=True
-    )
+    endpoint, front_ep, control_ep = bound
+    proxy = threading.Thread(target=zmq.proxy_steerable, args=(front, backend, capture, ctl), daemon=True)
     proxy.start()
+    if on_ready is not None:
+        on_ready(control_ep, front_ep)
     spawn = mp.get_context("spawn")
-    workers: list[tuple[Any, Connection]] = []
+    procs = [spawn.Process(target=_local_worker, args=(control_ep,), daemon=True) for _ in range(processes)]
     try:
-        for w in range(processes):
-            parent, child = spawn.Pipe()
-            proc = spawn.Process(
-                target=_worker,
-                args=(front_ep, rendered.frames[w::processes], rendered.offsets[w::processes], w, processes,
-                      hwm, lossless, wait, wait_timeout, linger, child),
-                daemon=True,
-            )  # fmt: skip
-            proc.start()
-            workers.append((proc, parent))
-        for _, conn in workers:
-            if not conn.poll(wait_timeout + 60):
+        for p in procs:
+            p.start()
+        job = {
+            "frontend": front_ep, "workers": n_workers, "hwm": hwm, "lossless": lossless, "wait": wait,
+            "wait_timeout": wait_timeout, "linger": linger, "count": count, "stamp": stamp,
+            "body_size": body_size, "run_id": run_id, **schedule_args,
+            "shape": [list(shape.points), shape.description, shape.open_ended] if shape else None,
+            "pool": [[base64.b64encode(f).decode() for f in m] for m in pool],
+        }  # fmt: skip
+        peers: list[bytes] = []
+        ready = 0
+        deadline = time.monotonic() + wait_timeout + 60
+
+        def crashed() -> None:
+            codes = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if codes:
+                raise RuntimeError(f"a load worker process failed (exit code {codes[0]})")
+
+        while ready < n_workers:
+            remaining = deadline - time.monotonic()
+            if remaining > 0 and not router.poll(200):
+                crashed()
+                continue
+            if remaining <= 0:
+                why = f"{ready} of {n_workers} load worker(s) ready within {wait_timeout + 60:g} s"
+                raise SubscriberTimeoutError(why, endpoint=endpoint, expected=wait, seen=[])
+            peer, data = router.recv_multipart()
+            msg = json.loads(data)
+            if msg["kind"] == "hello" and len(peers) < n_workers:
+                router.send_multipart([peer, json.dumps({**job, "index": len(peers)}).encode()])
+                peers.append(peer)
+            elif msg["kind"] == "ready":
+                ready += 1
+            elif msg["kind"] == "error":
                 raise SubscriberTimeoutError(
-                    f"a publisher process did not get ready within {wait_timeout + 60:g} s",
-                    endpoint=endpoint, expected=wait, seen=[],
-                )  # fmt: skip
-            kind, msg = conn.recv()
-            if kind == "error":
-                raise SubscriberTimeoutError(str(msg), endpoint=endpoint, expected=wait, seen=[])
-        base_reports = len(hm.reports)
+                    f"load worker: {msg['why']}", endpoint=endpoint, expected=wait, seen=[]
+                )
+        reports = _Reports(hm, consume=False)
         started_at = time.time()
-        t0 = time.monotonic_ns() + 20_000_000  # every worker has the start time before it comes
-        for _, conn in workers:
-            conn.send(t0)
-        last = (rendered.offsets[-1] if rendered.offsets else 0) / 1e9
-        batches: list[Batch] = []
-        sent = refused = sent_bytes = 0
+        t0_wall = time.time_ns() + START_LEAD_NS
+        t0 = time.monotonic_ns() + (t0_wall - time.time_ns())
+        for peer in peers:
+            router.send_multipart([peer, json.dumps({"kind": "go", "t0_wall_ns": t0_wall}).encode()])
+        acct = Accounting(t0=t0, shaped=shape is not None)
+        sent = refused = sent_bytes = done = 0
         t_end = t0
-        for _, conn in workers:
-            while not conn.poll(0.2):
-                if time.monotonic_ns() > t0 + int((last + 120) * 1e9):
-                    raise TimeoutError("a publisher process did not finish in time")
-            kind, (wb, counters, wt) = conn.recv()
-            batches += wb
-            sent += counters[0]
-            refused += counters[1]
-            sent_bytes += counters[2]
-            t_end = max(t_end, wt)
+        last = (shape.duration if shape is not None and not shape.open_ended else 0) + 600
+        while done < n_workers:
+            if not router.poll(200):
+                crashed()
+                if time.monotonic_ns() > t0 + int(last * 1e9) + scheduled * 1000:
+                    raise TimeoutError("a load worker did not finish in time")
+                continue
+            _, data = router.recv_multipart()
+            msg = json.loads(data)
+            if msg["kind"] != "done":
+                continue
+            done += 1
+            acct.merge(msg["acct"])
+            sent += msg["sent"]
+            refused += msg["refused"]
+            sent_bytes += msg["bytes"]
+            t_end = max(t_end, time.monotonic_ns() + (msg["t_end_wall_ns"] - time.time_ns()))
         forwarded = 0
         deadline = time.monotonic() + linger
         while forwarded < sent and time.monotonic() < deadline:
@@ -235,21 +320,31 @@ def run_load_processes(
                 if not (len(frames) == 1 and first in (b"\x00", b"\x01")):  # not a subscription
                     forwarded += 1
         if acks:
-            await_acks(hm, rendered, batches, base_reports, refused, drain, stop)
+            due_of = DueTimes(iter_schedule(shape, count, **schedule_args))  # type: ignore[arg-type]
+            expected = max(acct.stamped - refused, 0)
+            deadline = time.monotonic() + drain
+            while True:
+                for report, t_recv in reports.take():
+                    acct.ack(report, t_recv, run_id, due_of, scheduled, stamped_flags)
+                if (
+                    acct.acked >= expected
+                    or time.monotonic() >= deadline
+                    or (stop is not None and stop.is_set())
+                ):
+                    break
+                time.sleep(0.005)
         return build_report(
-            hm, rendered, batches, t0, t_end, base_reports, sent=sent, refused=refused,
-            sent_bytes=sent_bytes, shape=shape, arrivals=arrivals, seed=seed, acks=acks,
+            endpoint, acct, run_id, scheduled, t_end, sent=sent, refused=refused, sent_bytes=sent_bytes,
+            lossless=lossless, shape=shape, arrivals=arrivals, seed=seed, acks=acks,
             percentiles=tuple(percentiles), thresholds=thresholds, started_at=started_at,
-            source_name=source_name, hwm=hwm if hwm is not None else 1000, processes=processes,
-            endpoint=endpoint,
+            source_name=source_name, hwm=hwm if hwm is not None else 1000, processes=n_workers,
         )  # fmt: skip
     finally:
-        for proc, conn in workers:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(5)
-            conn.close()
+        for p in procs:
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
         steer.send(b"TERMINATE")
         proxy.join(5)
         for s in socks:

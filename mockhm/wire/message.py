@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from mockhm.wire.errors import MessageFormatError
@@ -85,17 +85,33 @@ class HookEvent:
     """The release profile it was built for."""
     label: str | None = None
     """Set only on events that are broken on purpose, and says how."""
+    frames: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+    """``(key, content)`` per key, encoded once when the event is built: publishing a built
+    event sends these frames as they are (no per-send base64 or key encoding)."""
+
+    def __post_init__(self) -> None:
+        content = self._content()
+        try:
+            frames = tuple((k.encode("ascii"), content) for k in self.keys)
+        except UnicodeEncodeError:  # not sendable; messages() says why when it is used
+            frames = ()
+        object.__setattr__(self, "frames", frames)
 
     @property
     def content(self) -> bytes:
         """Frame 2: base64 of the body; RETRY adds one trailing space."""
+        return self.frames[0][1] if self.frames else self._content()
+
+    def _content(self) -> bytes:
         encoded = b64encode(self.body)
         return encoded + b" " if self.kind == "RETRY" else encoded
 
     def messages(self) -> tuple[WireMessage, ...]:
         """One two-frame message per key, all with the identical content."""
-        content = self.content
-        return tuple(WireMessage((k.encode("ascii"), content), self.label) for k in self.keys)
+        if len(self.frames) != len(self.keys):
+            content = self._content()
+            return tuple(WireMessage((k.encode("ascii"), content), self.label) for k in self.keys)
+        return tuple(WireMessage(f, self.label) for f in self.frames)
 
     def __iter__(self) -> Iterator[WireMessage]:
         return iter(self.messages())
