@@ -103,6 +103,9 @@ class LoadReport:
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     stopped_early: bool = False
     mockhm: str = ""
+    ack_filters: tuple[str, ...] | None = None
+    """With acknowledgements: the key prefixes whose messages were stamped and expected to be
+    acknowledged (``None``: every message with an open template)."""
     #: HDR histograms (ns) behind ``lag_ms`` and ``latency_ms``; not serialised.
     lag_histogram: Any = field(default=None, repr=False, compare=False)
     latency_histogram: Any = field(default=None, repr=False, compare=False)
@@ -186,6 +189,7 @@ class LoadReport:
             "rate": round(self.rate, 3),
             "stamped": self.stamped,
             "acks_expected": self.acks_expected,
+            "ack_filters": None if self.ack_filters is None else list(self.ack_filters),
             "acked": self.acked,
             "unacked": self.unacked,
             "unmatched_reports": self.unmatched_reports,
