@@ -8,6 +8,7 @@ import threading
 import time
 from types import FrameType
 
+from mockhm.cli.live import objects_by_state, watching
 from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
@@ -138,24 +139,34 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         print(
             f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
         )
-        wait_for_subscribers(hm, args.wait, stop)
-        story = mixed_day(Cloud(args.profile, seed=args.seed))
-        interval = 1.0 / args.rate if args.rate > 0 else 0.0
-        start = time.monotonic()
-        sent = 0
-        for event in story:
-            for message in event.messages():
-                if stop.is_set() or (args.count is not None and sent >= args.count):
-                    return _summary(hm, sent)
-                # Each send is due at start + n * interval: the schedule does not drift.
-                delay = start + sent * interval - time.monotonic()
-                if delay > 0 and stop.wait(delay):
-                    return _summary(hm, sent)
-                hm.publish(message)
-                sent += 1
-                if not args.quiet:
-                    print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+        cloud = Cloud(args.profile, seed=args.seed)
+        # On a terminal a live view (subscriptions, key families, reports, objects); else log lines.
+        with watching(hm, objects=lambda: objects_by_state(cloud)) as view:
+            wait_for_subscribers(hm, args.wait, stop)
+            sent = _stream(hm, cloud, args, stop, quiet=args.quiet or view.live)
         return _summary(hm, sent)
+
+
+def _stream(
+    hm: HookManager, cloud: Cloud, args: argparse.Namespace, stop: threading.Event, quiet: bool
+) -> int:
+    """Publish the story until ``--count`` or ``stop``; return how many messages were sent."""
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    start = time.monotonic()
+    sent = 0
+    for event in mixed_day(cloud):
+        for message in event.messages():
+            if stop.is_set() or (args.count is not None and sent >= args.count):
+                return sent
+            # Each send is due at start + n * interval: the schedule does not drift.
+            delay = start + sent * interval - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                return sent
+            hm.publish(message)
+            sent += 1
+            if not quiet:
+                print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+    return sent
 
 
 def _summary(hm: HookManager, sent: int) -> int:

@@ -72,6 +72,15 @@ class Oracle:
         with self._cond:
             return self._ledger.active(since)
 
+    def subscription_log(self) -> list[Subscription]:
+        """Active and recently ended subscriptions (the last 256 ended), in notice order.
+
+        Ended ones have :attr:`~mockhm.Subscription.until` set; a view of a running Hook
+        Manager diffs two of these to tell who came and went.
+        """
+        with self._cond:
+            return sorted([*self._ledger.ended(), *self._ledger.active()], key=lambda s: s.notice)
+
     def deliveries(self) -> list[Delivery]:
         """For each active subscription, oldest first, what it should have received so far."""
         with self._cond:

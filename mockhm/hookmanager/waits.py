@@ -209,6 +209,18 @@ class Waits:
 
     # -- reports ---------------------------------------------------------------------------
 
+    def reports_after(self, mark: Mark) -> list[HookReport]:
+        """The reports that arrived after ``mark``, oldest first (those still kept: ``reset()``
+        and a bounded report buffer forget older ones)."""
+        with self._cond:
+            return self._reports_after(mark)
+
+    def _reports_after(self, mark: Mark | None) -> list[HookReport]:
+        if mark is None:
+            return list(self.reports)
+        first = len(self.reports) - (self._reports_ever() - mark.reports)
+        return self.reports[max(first, 0) :]
+
     def wait_for_report(
         self,
         hook_id: int | None = None,
@@ -236,8 +248,7 @@ class Waits:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                first = len(self.reports) - (self._reports_ever() - (since.reports if since else 0))
-                candidates = self.reports[max(first, 0) :] if since is not None else self.reports
+                candidates = self._reports_after(since)
                 for report in candidates:
                     if report.matches(hook_id, rc, where):
                         return report
