@@ -36,7 +36,9 @@ def test_allocation_state_comes_before_api(cloud: Cloud) -> None:
     assert "<EXTRA><VM><ID>0</ID>" in events[1].text()
     host = Cloud(seed=1).host_allocate()
     assert keys(host) == ["EVENT HOST 0/INIT/ ", "EVENT API one.host.allocate 1"]
-    assert "<DATASTORES></DATASTORES>" in host[0].text() and "<MONITORING/>" in host[0].text()
+    # a fresh 7.4 host: DATASTORES with zeros, empty MONITORING (captures-7.4.0/7.4.0-hosts.jsonl)
+    assert "<DATASTORES><DISK_USAGE><![CDATA[0]]></DISK_USAGE>" in host[0].text()
+    assert "<MONITORING/>" in host[0].text()
 
 
 def test_deploy_sequence_and_prev_states(cloud: Cloud) -> None:
@@ -104,14 +106,17 @@ def test_resume_paths(cloud: Cloud) -> None:
         "EVENT VM 0/ACTIVE/RUNNING ",
     ]
     cloud.vm_action(0, "stop")
-    assert keys(cloud.vm_action(0, "resume"))[1:] == [
+    # DM::resume sets PENDING inside the call: STATE before API (captures-7.4.0/7.4.0-vm-lifecycle.jsonl)
+    assert keys(cloud.vm_action(0, "resume")) == [
         "EVENT VM 0/PENDING/LCM_INIT ",
+        "EVENT API one.vm.action 1",
         "EVENT VM 0/ACTIVE/LCM_INIT ",
         "EVENT VM 0/ACTIVE/PROLOG_RESUME ",
         "EVENT VM 0/ACTIVE/BOOT_STOPPED ",
         "EVENT VM 0/ACTIVE/RUNNING ",
     ]
-    assert len(cloud.vms[0].history) == 2  # a new history record for the new deployment
+    # new records: the resume from POWEROFF and the new deployment after STOPPED
+    assert len(cloud.vms[0].history) == 3
 
 
 def test_refused_action_is_a_failed_api_event(cloud: Cloud) -> None:

@@ -68,7 +68,11 @@ def check_stream(events: list[HookEvent], profile: str) -> None:
                 assert len(records) >= seen_seq.get(rid, 0)
                 seen_seq[rid] = len(records)
                 for older, newer in itertools.pairwise(records):
-                    assert int(_text(older, "ETIME")) <= int(_text(newer, "STIME"))
+                    # a migration opens the target's record before it closes the source's
+                    # (captures-7.4.0/7.4.0-vm-lifecycle.jsonl), so only the starts are ordered
+                    assert int(_text(older, "STIME")) <= int(_text(newer, "STIME")) or not int(
+                        _text(newer, "STIME")
+                    )
             else:
                 assert remote.text is None and len(remote) == 0
             if now == ("DONE", "LCM_INIT") and records:
@@ -209,7 +213,8 @@ def test_done_without_history_has_an_end_time() -> None:
 
     cloud = Cloud(seed=1)
     cloud.vm_allocate()
-    done = cloud.vm_action(0, "terminate")[-1]
+    done, api = cloud.vm_action(0, "terminate")  # DM::terminate frees a PENDING VM inside the call
+    assert api.keys == ("EVENT API one.vm.action 1",)
     vm = etree.fromstring(done.body).find("VM")
     assert vm is not None
     assert int(_text(vm, "ETIME")) >= int(_text(vm, "STIME")) > 0

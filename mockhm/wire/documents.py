@@ -64,9 +64,16 @@ class History:
     uid: int = -1
     gid: int = -1
     request_id: int = -1
+    #: 7.0+: the scheduler plan and action that placed the VM (-2/-1 until a plan applies).
+    plan_id: int = -1
+    action_id: int = -1
+
+    def set_action(self, action: int, uid: int = -1, gid: int = -1, request_id: int = -1) -> None:
+        """``VirtualMachine::set_action``: who asked for what (cleared with ``action=0``)."""
+        self.action, self.uid, self.gid, self.request_id = action, uid, gid, request_id
 
     def to_xml(self, profile: Profile) -> str:
-        plan = el("PLAN_ID", -1) + el("ACTION_ID", -1) if profile.history_plan else ""
+        plan = el("PLAN_ID", self.plan_id) + el("ACTION_ID", self.action_id) if profile.history_plan else ""
         return (
             "<HISTORY>"
             + el("OID", self.oid) + el("SEQ", self.seq) + el("HOSTNAME", self.hostname)
@@ -106,6 +113,9 @@ class VmDocument:
     #: Carry ``TEMPLATE/TM_MAD_SYSTEM`` before the first deploy, as upstream's vm.xsd
     #: requires (defect 6 of reference §8.3); oned itself adds it only at dispatch.
     upstream_compatible: bool = False
+    #: The last monitoring is loaded into the object (``VirtualMachine::load_monitoring``):
+    #: only then do LAST_POLL and MONITORING print (info calls, ``set_vm_info`` transitions).
+    loaded: bool = False
 
     @property
     def service_id(self) -> str | None:
@@ -118,8 +128,13 @@ class VmDocument:
         """Host name of the last history record, or ``None`` if never deployed."""
         return self.history[-1].hostname if self.history else None
 
-    def to_xml(self, profile: Profile, *, history: str = "all") -> str:
-        """Render; ``history="last"`` gives the one-record form of API EXTRA."""
+    def to_xml(self, profile: Profile, *, history: str = "all", monitoring: bool | None = None) -> str:
+        """Render; ``history="last"`` gives the one-record form of API EXTRA.
+
+        ``monitoring`` (default: :attr:`loaded`) prints LAST_POLL and the last MONITORING,
+        as oned does once ``load_monitoring`` ran; otherwise LAST_POLL 0 and an empty MONITORING.
+        """
+        shown = self.loaded if monitoring is None else monitoring
         records = self.history[-1:] if history == "last" else self.history
         lock = (
             "<LOCK>" + el("LOCKED", self.lock) + el("OWNER", 0) + el("TIME", self.stime)
@@ -134,13 +149,13 @@ class VmDocument:
         )
         return (
             "<VM>" + el("ID", self.id) + self.owner.to_xml() + el("NAME", self.name)
-            + _permissions(self.permissions) + el("LAST_POLL", self.last_poll)
+            + _permissions(self.permissions) + el("LAST_POLL", self.last_poll if shown else 0)
             + el("STATE", VM_STATES[self.state]) + el("LCM_STATE", LCM_STATES[self.lcm_state])
             + el("PREV_STATE", VM_STATES[self.prev_state])
             + el("PREV_LCM_STATE", LCM_STATES[self.prev_lcm_state])
             + el("RESCHED", self.resched) + el("STIME", self.stime) + el("ETIME", self.etime)
             + el("DEPLOY_ID", self.deploy_id) + lock
-            + template("MONITORING", self.monitoring)
+            + template("MONITORING", self.monitoring if shown else {})
             + ("<SCHED_ACTIONS></SCHED_ACTIONS>" if profile.vm_sched_actions else "")
             + template("TEMPLATE", _as_template(self._template()))
             + template("USER_TEMPLATE", _as_template(self.user_template))
@@ -187,31 +202,36 @@ class HostDocument:
     template: dict[str, object] = field(default_factory=dict)
     monitoring: dict[str, dict[str, str]] | None = None
     monitor_time: int = 0
-    #: Fill ``DATASTORES`` before the first monitor, as upstream's host.xsd requires
-    #: (defect 7 of reference §8.3); oned leaves it empty until then.
+    #: Kept for callers of earlier releases: ``DATASTORES`` is always filled now (a fresh
+    #: 7.4 host shows zeros, ``7.4.0-hosts.jsonl``), which is also what upstream's host.xsd wants.
     upstream_compatible: bool = False
+    #: ``HOST_SHARE`` PCI_DEVICES and NUMA_NODES as the monitor probe reported them (XML).
+    pci: str = "<PCI_DEVICES></PCI_DEVICES>"
+    numa: str = "<NUMA_NODES></NUMA_NODES>"
 
-    def to_xml(self, profile: Profile) -> str:
+    def to_xml(self, profile: Profile, *, monitoring: bool = False) -> str:
+        """Render; ``monitoring=True`` loads the last MONITORING (info calls), else ``<MONITORING/>``.
+
+        oned writes a host into hook messages without loading its monitoring
+        (``7.4.0-hosts.jsonl``); ``one.host.info`` loads it (``src/rm/api/HostAPI.h@release-7.4.0``).
+        """
         del profile  # the HOST shape is the same in every supported release
-        if self.disk is None and not self.upstream_compatible:
-            datastores = "<DATASTORES></DATASTORES>"
-        else:
-            free, total, used = self.disk or (0, 0, 0)
-            datastores = (
-                "<DATASTORES>" + cdata("DISK_USAGE", 0) + cdata("FREE_DISK", free)
-                + cdata("MAX_DISK", total) + cdata("USED_DISK", used) + "</DATASTORES>"
-            )  # fmt: skip
+        free, total, used = self.disk or (0, 0, 0)
+        datastores = (
+            "<DATASTORES>" + cdata("DISK_USAGE", 0) + cdata("FREE_DISK", free)
+            + cdata("MAX_DISK", total) + cdata("USED_DISK", used) + "</DATASTORES>"
+        )  # fmt: skip
         share = (
             "<HOST_SHARE>" + el("MEM_USAGE", self.mem_usage) + el("CPU_USAGE", self.cpu_usage)
             + el("TOTAL_MEM", self.total_mem) + el("TOTAL_CPU", self.total_cpu)
             + el("MAX_MEM", self.total_mem) + el("MAX_CPU", self.total_cpu)
             + el("RUNNING_VMS", len(self.vms)) + el("VMS_THREAD", 1) + datastores
-            + "<PCI_DEVICES></PCI_DEVICES><NUMA_NODES></NUMA_NODES></HOST_SHARE>"
+            + self.pci + self.numa + "</HOST_SHARE>"
         )  # fmt: skip
-        if self.monitoring is None:
-            monitoring = "<MONITORING/>"
+        if self.monitoring is None or not monitoring:
+            monitoring_xml = "<MONITORING/>"
         else:
-            monitoring = (
+            monitoring_xml = (
                 "<MONITORING>" + el("TIMESTAMP", self.monitor_time) + el("ID", self.id)
                 + "".join(template(k, v) for k, v in self.monitoring.items()) + "</MONITORING>"
             )  # fmt: skip
@@ -221,7 +241,7 @@ class HostDocument:
             + cdata("IM_MAD", self.im_mad) + cdata("VM_MAD", self.vm_mad)
             + el("CLUSTER_ID", self.cluster_id) + el("CLUSTER", self.cluster) + share
             + _ids("VMS", self.vms) + template("TEMPLATE", _as_template(self.template))
-            + monitoring + "</HOST>"
+            + monitoring_xml + "</HOST>"
         )  # fmt: skip
 
 

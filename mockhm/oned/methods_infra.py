@@ -1,0 +1,296 @@
+"""``one.system.*``, ``one.host.*``, ``one.datastore.*``, ``one.image.*``, ``one.vn.*``,
+users, groups and the cluster: handlers of :mod:`mockhm.oned.front`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockhm.oned.drivers import MONITOR_DELAY
+from mockhm.oned.methods_vm import Result, parse
+from mockhm.oned.pools import Datastore, cluster_xml, group_xml, merge, user_xml
+from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import OnedBase as Oned
+
+
+def system_version(oned: Oned, args: list[Any]) -> Result:
+    version = ".".join(str(n) for n in oned.profile.release)
+    return version, oned.api("one.system.version", args, version)
+
+
+def system_config(oned: Oned, args: list[Any]) -> Result:
+    config = (
+        "<OPENNEBULA_CONFIGURATION><DEFAULT_DEVICE_PREFIX><![CDATA[sd]]></DEFAULT_DEVICE_PREFIX>"
+        "<MANAGER_TIMER><![CDATA[15]]></MANAGER_TIMER><PORT><![CDATA[2633]]></PORT>"
+        "<SCHED_MAX_WND_TIME><![CDATA[10]]></SCHED_MAX_WND_TIME></OPENNEBULA_CONFIGURATION>"
+    )
+    return config, oned.api("one.system.config", args, config)
+
+
+# -- hosts ---------------------------------------------------------------------------------
+
+
+def host_allocate(oned: Oned, args: list[Any]) -> Result:
+    name, im_mad, vm_mad = args[0], args[1], args[2]
+    cloud = oned.cloud
+    taken = next((h.id for h in cloud.hosts.values() if h.name == name), None)
+    if taken is not None:
+        raise Failure("ALLOCATE", f"Error allocating a new host. NAME is already taken by HOST {taken}.")
+    if not name:
+        raise Failure("ALLOCATE", "Error allocating a new host. Invalid NAME, it cannot be empty.")
+    host = cloud.new_host(name, im_mad, vm_mad)
+    cloud.advance(1)
+    events = [
+        cloud._emit(host),
+        *oned.api("one.host.allocate", args, host.id, extra=host.to_xml(oned.profile)),
+    ]
+    cloud.queue_monitor(host.id, MONITOR_DELAY)
+    return host.id, events
+
+
+def host_info(oned: Oned, args: list[Any]) -> Result:
+    host = oned.cloud.hosts.get(args[0])
+    if host is None:
+        raise no_exists("host", args[0])
+    return host.to_xml(oned.profile, monitoring=True), []
+
+
+def host_status(oned: Oned, args: list[Any]) -> Result:
+    hid, code = args
+    names = {0: "enable", 1: "disable", 2: "offline"}
+    if code not in names:
+        raise Failure("ACTION", "Wrong status code")
+    oned.cloud._host(hid)
+    return hid, oned.cloud.status_sync(hid, names[code])
+
+
+def host_update(oned: Oned, args: list[Any]) -> Result:
+    hid, text = args[0], args[1]
+    host = oned.cloud._host(hid)
+    host.template = merge(host.template, parse(text), replace=(args[2] if len(args) > 2 else 0) == 0)
+    return hid, oned.api("one.host.update", args, hid)
+
+
+def host_delete(oned: Oned, args: list[Any]) -> Result:
+    hid = args[0]
+    host = oned.cloud._host(hid)
+    if host.vms:
+        raise Failure("ACTION", "Can not remove a host with running VMs")
+    extra = host.to_xml(oned.profile)
+    del oned.cloud.hosts[hid]
+    return hid, oned.api("one.host.delete", args, hid, extra=extra)
+
+
+def hostpool_info(oned: Oned, args: list[Any]) -> Result:
+    hosts = sorted(oned.cloud.hosts.values(), key=lambda h: h.id)
+    return "<HOST_POOL>" + "".join(
+        h.to_xml(oned.profile, monitoring=True) for h in hosts
+    ) + "</HOST_POOL>", []
+
+
+# -- datastores and images -----------------------------------------------------------------
+
+
+def _datastore(oned: Oned, dsid: int) -> Datastore:
+    ds = oned.datastores.get(dsid)
+    if ds is None:
+        raise no_exists("datastore", dsid)
+    return ds
+
+
+def datastore_allocate(oned: Oned, args: list[Any]) -> Result:
+    tmpl = merge({}, parse(args[0]), replace=True)
+    name = str(tmpl.pop("NAME", ""))
+    if not name:
+        raise Failure("ALLOCATE", "Error allocating a new datastore. No NAME in template.")
+    dsid = max(oned.datastores) + 1
+    kind = str(tmpl.get("TYPE", "IMAGE_DS"))
+    ds = Datastore(
+        dsid, name, kind if kind in ("IMAGE_DS", "SYSTEM_DS", "FILE_DS", "BACKUP_DS") else "IMAGE_DS", tmpl
+    )
+    oned.datastores[dsid] = ds
+    return dsid, oned.api("one.datastore.allocate", args, dsid, extra=ds.to_xml())
+
+
+def datastore_info(oned: Oned, args: list[Any]) -> Result:
+    return _datastore(oned, args[0]).to_xml(), []
+
+
+def datastore_update(oned: Oned, args: list[Any]) -> Result:
+    ds = _datastore(oned, args[0])
+    ds.template = merge(ds.template, parse(args[1]), replace=(args[2] if len(args) > 2 else 0) == 0)
+    if ds.id == 0:
+        oned.cloud.tm_mad_system = ds.tm_mad or "ssh"
+    return ds.id, oned.api("one.datastore.update", args, ds.id)
+
+
+def datastorepool_info(oned: Oned, args: list[Any]) -> Result:
+    return "<DATASTORE_POOL>" + "".join(
+        d.to_xml() for _, d in sorted(oned.datastores.items())
+    ) + "</DATASTORE_POOL>", []
+
+
+def image_allocate(oned: Oned, args: list[Any]) -> Result:
+    text, dsid = args[0], args[1]
+    attrs = parse(text)
+    ds = _datastore(oned, dsid)
+    tmpl = merge({}, attrs, replace=True)
+    name = str(tmpl.pop("NAME", ""))
+    if not name:
+        raise Failure("ALLOCATE", "Error allocating a new image. No NAME in template.")
+    cloud = oned.cloud
+    taken = next((i.id for i in cloud.images.values() if i.name == name), None)
+    if taken is not None:
+        raise Failure("ALLOCATE", f"Error allocating a new image. NAME is already taken by IMAGE {taken}.")
+    persistent = str(tmpl.pop("PERSISTENT", "NO")).upper() == "YES"
+    path = str(tmpl.pop("PATH", ""))
+    tmpl.setdefault("DEV_PREFIX", "sd")
+    source = f"/var/lib/one//datastores/{ds.id}/{cloud.fake.one_hex(32)}"
+    image = cloud.new_image(
+        name,
+        persistent=persistent,
+        datastore_id=ds.id,
+        datastore=ds.name,
+        path=path,
+        source=source,
+        template=tmpl,
+    )
+    ds.images.append(image.id)
+    events = oned.api("one.image.allocate", args, image.id, extra=image.to_xml(oned.profile))
+    cloud.image_ready_later(image.id)
+    return image.id, events
+
+
+def image_info(oned: Oned, args: list[Any]) -> Result:
+    image = oned.cloud.images.get(args[0])
+    if image is None:
+        raise no_exists("image", args[0])
+    return image.to_xml(oned.profile), []
+
+
+def image_persistent(oned: Oned, args: list[Any]) -> Result:
+    iid, persistent = args
+    image = oned.cloud.images.get(iid)
+    if image is None:
+        raise no_exists("image", iid)
+    image.persistent = int(bool(persistent))
+    return iid, oned.api("one.image.persistent", args, iid)
+
+
+def image_delete(oned: Oned, args: list[Any]) -> Result:
+    iid = args[0]
+    image = oned.cloud.images.get(iid)
+    if image is None:
+        raise no_exists("image", iid)
+    if image.running_vms:
+        raise Failure("ACTION", "Cannot delete image while it is in use")
+    extra = image.to_xml(oned.profile)
+    del oned.cloud.images[iid]
+    return iid, oned.api("one.image.delete", args, iid, extra=extra)
+
+
+def imagepool_info(oned: Oned, args: list[Any]) -> Result:
+    images = sorted(oned.cloud.images.values(), key=lambda i: i.id)
+    return "<IMAGE_POOL>" + "".join(i.to_xml(oned.profile) for i in images) + "</IMAGE_POOL>", []
+
+
+# -- virtual networks ----------------------------------------------------------------------
+
+
+def vn_allocate(oned: Oned, args: list[Any]) -> Result:
+    attrs = parse(args[0])
+    tmpl: dict[str, object] = {}
+    ars: list[dict[str, str]] = []
+    for key, value in attrs:
+        if key == "AR" and isinstance(value, dict):
+            ars.append({"AR_ID": str(len(ars)), **value})
+        else:
+            tmpl.setdefault(key, value)
+    name = str(tmpl.pop("NAME", ""))
+    if not name:
+        raise Failure("ALLOCATE", "Error allocating a new virtual network. No NAME in template.")
+    vn_mad = str(tmpl.get("VN_MAD", ""))
+    if not vn_mad:
+        raise Failure("ALLOCATE", "Error allocating a new virtual network. VN_MAD is mandatory.")
+    cloud = oned.cloud
+    bridge = str(tmpl.get("BRIDGE", "")) or f"onebr{cloud._ids['net']}"
+    tmpl.setdefault("BRIDGE", bridge)
+    tmpl.setdefault("BRIDGE_TYPE", "linux")
+    net = cloud.new_net(name, vn_mad=vn_mad, bridge=bridge, template=tmpl)
+    net.address_ranges = [{**ar, "NEXT_INDEX": ar.get("NEXT_INDEX", "0")} for ar in ars]
+    events = oned.api("one.vn.allocate", args, net.id, extra=net.to_xml(oned.profile))
+    cloud.net_ready_later(net.id)
+    return net.id, events
+
+
+def vn_info(oned: Oned, args: list[Any]) -> Result:
+    net = oned.cloud.nets.get(args[0])
+    if net is None:
+        raise no_exists("net", args[0])
+    return net.to_xml(oned.profile), []
+
+
+def vn_delete(oned: Oned, args: list[Any]) -> Result:
+    nid = args[0]
+    if nid not in oned.cloud.nets:
+        raise no_exists("net", nid)
+    return nid, oned.cloud.net_delete_sync(nid)
+
+
+def vnpool_info(oned: Oned, args: list[Any]) -> Result:
+    nets = sorted(oned.cloud.nets.values(), key=lambda n: n.id)
+    return "<VNET_POOL>" + "".join(n.to_xml(oned.profile) for n in nets) + "</VNET_POOL>", []
+
+
+# -- users, groups, cluster ----------------------------------------------------------------
+
+
+def _users(oned: Oned) -> list[tuple[int, str, str]]:
+    names = ["oneadmin", "serveradmin", *(u for u in oned.users if u not in ("oneadmin", "serveradmin"))]
+    return [(uid, name, oned.users.get(name, "")) for uid, name in enumerate(names)]
+
+
+def user_info(oned: Oned, args: list[Any]) -> Result:
+    uid = args[0] if args and args[0] >= 0 else 0
+    for number, name, password in _users(oned):
+        if number == uid:
+            return user_xml(
+                number, name, 0 if number < 2 else 1, "oneadmin" if number < 2 else "users", password
+            ), []
+    raise no_exists("user", uid)
+
+
+def userpool_info(oned: Oned, args: list[Any]) -> Result:
+    body = "".join(
+        user_xml(n, name, 0 if n < 2 else 1, "oneadmin" if n < 2 else "users", pw)
+        for n, name, pw in _users(oned)
+    )
+    return f"<USER_POOL>{body}</USER_POOL>", []
+
+
+def _groups(oned: Oned) -> list[str]:
+    users = [n for n, _, _ in _users(oned)]
+    return [
+        group_xml(0, "oneadmin", [u for u in users if u < 2]),
+        group_xml(1, "users", [u for u in users if u >= 2]),
+    ]
+
+
+def group_info(oned: Oned, args: list[Any]) -> Result:
+    gid = args[0] if args and args[0] >= 0 else 0
+    if gid not in (0, 1):
+        raise no_exists("group", gid)
+    return _groups(oned)[gid], []
+
+
+def grouppool_info(oned: Oned, args: list[Any]) -> Result:
+    return "<GROUP_POOL>" + "".join(_groups(oned)) + "</GROUP_POOL>", []
+
+
+def cluster_info(oned: Oned, args: list[Any]) -> Result:
+    if args[0] != 0:
+        raise no_exists("cluster", args[0])
+    return cluster_xml(sorted(oned.cloud.hosts), sorted(oned.datastores), sorted(oned.cloud.nets)), []
+
+
+def clusterpool_info(oned: Oned, args: list[Any]) -> Result:
+    return "<CLUSTER_POOL>" + cluster_info(oned, [0])[0] + "</CLUSTER_POOL>", []  # type: ignore[operator]
