@@ -46,6 +46,8 @@ class ReportExpectation:
         where: an extra predicate on the :class:`~mockhm.HookReport`.
         count: how many matching reports are wanted (at least).
         deadline: ``time.monotonic()`` by which they must have arrived.
+        within: the seconds given to ``expect_report`` (for messages).
+        matched: matching reports seen so far (filled by :meth:`wait`).
     """
 
     hook_id: int | None
@@ -54,7 +56,6 @@ class ReportExpectation:
     count: int
     deadline: float
     within: float
-    #: Matching reports seen so far (filled by :meth:`wait`).
     matched: list[HookReport] = field(default_factory=list)
 
     def matches(self, report: HookReport) -> bool:

@@ -163,11 +163,14 @@ def _vm_action_exists(name: str, prof: Profile) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One action the driver took and the events it produced."""
+    """One action the driver took and the events it produced (``mockhm.LifecycleStep``)."""
 
     target: str
+    """The object acted on, such as ``"VM 3"`` or ``"HOST 0"``."""
     action: str
+    """The action, such as ``"deploy"``, ``"poweroff"`` or ``"monitor"``."""
     events: tuple[HookEvent, ...]
+    """The events it produced, in emission order."""
 
 
 class LifecycleDriver:

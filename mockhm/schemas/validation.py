@@ -220,7 +220,9 @@ class Problem:
     """
 
     code: str
+    """The problem code (see above), stable across releases: match on it."""
     reason: str
+    """What is wrong and why, in words."""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"
