@@ -82,7 +82,14 @@ def check_stream(events: list[HookEvent], profile: str) -> None:
             host = root.find("HOST")
             assert host is not None
             now_host = _text(root, "STATE")
-            if rid in last_host:
+            if rid in last_host and now_host.startswith("MONITORING_"):
+                # 5.10: each monitor cycle passes through MONITORING_<state> (include/Host.h@release-5.10.0)
+                assert now_host == f"MONITORING_{last_host[rid]}"
+            elif rid in last_host and last_host[rid].startswith("MONITORING_"):
+                was = last_host[rid].removeprefix("MONITORING_")
+                assert now_host == was or (was, now_host) in host_edges
+                assert _NUM_HOST[int(_text(host, "PREV_STATE"))] == last_host[rid]
+            elif rid in last_host:
                 assert (last_host[rid], now_host) in host_edges
                 assert _NUM_HOST[int(_text(host, "PREV_STATE"))] == last_host[rid]
             else:

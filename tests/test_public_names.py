@@ -36,7 +36,7 @@ PACKAGES = (ROOT / "mockhm", ROOT / "pytest_plugin")
 PUBLIC_MODULES = {"mockhm": {"strategies", "aio"}, "pytest_mockhm": {"plugin"}}
 
 #: ``mockhm.x.y`` / ``pytest_mockhm.x`` / ``pytest_plugin/x.py`` written as a dotted or slashed path.
-_PATH = re.compile(r"(?<![\w.])(mockhm|pytest_mockhm|pytest_plugin)((?:[./][A-Za-z_]\w*)+)")
+_PATH = re.compile(r"(?<![\w./@-])(mockhm|pytest_mockhm|pytest_plugin)((?:[./][A-Za-z_]\w*)+)")
 #: A bare private file name such as ``_replay.py``.
 _PRIVATE_FILE = re.compile(r"(?<![\w./])_[a-z]\w*\.py\b")
 #: A cited section of a document that is not shipped (the project's own pages are cited by name).
@@ -50,10 +50,18 @@ def _exported(package: str) -> set[str]:
     return set(getattr(module, "__all__", ()))
 
 
+#: Host names that start like a module path (``mockhm.readthedocs.io``).
+_DOMAIN = re.compile(r"^\.(?:readthedocs|github)\.io\b|^\.(?:io|org|com|dev)\b")
+
+
+def _paths(text: str) -> Iterator[re.Match[str]]:
+    return (m for m in _PATH.finditer(text) if not _DOMAIN.match(m.group(2)))
+
+
 def underscore_paths(text: str) -> list[str]:
     """Module paths in ``text`` with a private (``_x``, not dunder) component."""
     found = []
-    for match in _PATH.finditer(text):
+    for match in _paths(text):
         parts = re.split(r"[./]", match.group(2))[1:]
         if any(p.startswith("_") and not p.startswith("__") for p in parts):
             found.append(match.group(0))
@@ -64,7 +72,7 @@ def underscore_paths(text: str) -> list[str]:
 def non_public_paths(text: str) -> list[str]:
     """Module paths in ``text`` that leave the front door (private or internal submodules)."""
     found = underscore_paths(text)
-    for match in _PATH.finditer(text):
+    for match in _paths(text):
         package = "pytest_mockhm" if match.group(1) == "pytest_plugin" else match.group(1)
         first = re.split(r"[./]", match.group(2))[1]
         if match.group(2).startswith("/") and match.group(1) == "mockhm" and first == "schemas":
@@ -96,6 +104,8 @@ def section_citations(text: str) -> list[str]:
         ("use mockhm.load_scenario and mockhm.HookManager.restart", [], []),
         ("mockhm.strategies.hook_events(); pytest_mockhm.CassetteFixture", [], []),
         ("mockhm.__version__ and mockhm/schemas/state-vm.xsd", [], []),
+        ("see https://mockhm.readthedocs.io/en/latest/how-to/ or github.com/mockhm/mockhm/tree/main", [], []),
+        ("[mockhm.readthedocs.io](https://mockhm.readthedocs.io/en/latest/)", [], []),
     ],
 )
 def test_detectors(text: str, private: list[str], internal: list[str]) -> None:

@@ -220,11 +220,12 @@ def test_host_remote_host_comes_before_resource_id() -> None:
         ("PLAN_ID", "7.0", "6.10"),
         ("TEMPLATE_ID", "7.4", "7.2"),
         ("BACKUPS", "6.6", "6.4"),
-        ("SCHED_ACTIONS", "6.4", "6.0"),
+        ("SCHED_ACTIONS", "6.8", "6.6"),
     ],
 )
 def test_release_only_elements_are_refused_before_their_release(element: str, newer: str, older: str) -> None:
-    """HISTORY PLAN_ID 7.0+, VNET TEMPLATE_ID 7.4+, BACKUPS 6.6+, SCHED_ACTIONS 6.2+."""
+    """HISTORY PLAN_ID 7.0+, VNET TEMPLATE_ID 7.4+, BACKUPS 6.6+, SCHED_ACTIONS 6.8+
+    (``src/vm/VirtualMachine.cc@release-6.8.0`` writes it, ``@release-6.6.0`` does not)."""
     if element == "TEMPLATE_ID":
         event = state_event("NET", 5, "READY", profile=newer)
     else:

@@ -296,7 +296,7 @@ def _html_plot(report: LoadReport) -> str:
         "lag max ms": [r.lag_max_ms for r in rows],
     }
     return (
-        "<!doctype html><meta charset='utf-8'><title>mockhm load</title>"
+        "<!doctype html><meta charset='utf-8'><link rel='icon' href='data:,'><title>mockhm load</title>"
         f"<h1>mockhm load</h1><p>{report.shape} &rarr; {report.endpoint} ({report.mode})</p>"
         + chart(rate, "messages per second")
         + "<br>"

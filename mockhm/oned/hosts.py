@@ -70,6 +70,14 @@ class HostOperations(VmOperations):
         host.monitor_time = self.now
         if host.state in ("OFFLINE",):
             return []
+        events = []
+        if not self.profile.host_monitoring and host.state in ("INIT", "MONITORED", "ERROR", "DISABLED"):
+            # 5.10: Host::set_monitoring_state, then update_info/error sets the result, even the same
+            # state again: two HOST events per cycle (include/Host.h@release-5.10.0)
+            before = host.state
+            host.state = f"MONITORING_{before}"
+            events.append(self._emit(host))
+            host.state = before
         if ok:
             self._probe(host)
             host.template.pop("ERROR", None)
@@ -79,10 +87,12 @@ class HostOperations(VmOperations):
                 f"{log_time(self.now)} : Error monitoring Host {host.name} ({host.id}): probe failed"
             )
             wanted = "ERROR" if host.state in ("INIT", "MONITORED", "ERROR") else host.state
-        if wanted == host.state:
+        if wanted == host.state and not events:
             return []
+        if events:
+            host.prev_state = f"MONITORING_{host.state}"
         host.state = wanted
-        return [self._emit(host)]
+        return [*events, self._emit(host)]
 
     def _probe(self, host: HostDocument) -> None:
         r = self.random

@@ -10,6 +10,7 @@ from mockhm.oned.methods_vm import Result, parse
 from mockhm.oned.pools import Datastore, cluster_xml, group_xml, merge, user_xml
 from mockhm.oned.requests import Failure, no_exists
 from mockhm.oned.requests import OnedBase as Oned
+from mockhm.traffic.rules import mac_for_ip
 
 
 def system_version(oned: Oned, args: list[Any]) -> Result:
@@ -216,10 +217,21 @@ def vn_allocate(oned: Oned, args: list[Any]) -> Result:
     tmpl.setdefault("BRIDGE", bridge)
     tmpl.setdefault("BRIDGE_TYPE", "linux")
     net = cloud.new_net(name, vn_mad=vn_mad, bridge=bridge, template=tmpl)
-    net.address_ranges = [{**ar, "NEXT_INDEX": ar.get("NEXT_INDEX", "0")} for ar in ars]
+    # AddressRange::from_vattr: AR_ID, a MAC, NEXT_INDEX 0, SHARED as a boolean, no ALLOCATED
+    # (src/vnm/AddressRange.cc@release-7.4.0)
+    net.address_ranges = [_address_range(ar) for ar in ars]
     events = oned.api("one.vn.allocate", args, net.id, extra=net.to_xml(oned.profile))
     cloud.net_ready_later(net.id)
     return net.id, events
+
+
+def _address_range(ar: dict[str, str]) -> dict[str, str]:
+    out = {k: v for k, v in ar.items() if k not in ("ALLOCATED", "USED_LEASES", "LEASES")}
+    if "IP" in out and "MAC" not in out:
+        out["MAC"] = mac_for_ip(out["IP"])
+    out.setdefault("NEXT_INDEX", "0")
+    out["SHARED"] = "YES" if out.get("SHARED", "NO").upper() == "YES" else "NO"
+    return out
 
 
 def vn_info(oned: Oned, args: list[Any]) -> Result:

@@ -243,9 +243,10 @@ def drift_markdown(rows: Sequence[DriftRow], *, upstream_label: str) -> str:
         "",
         f"{passing} of {len(rows)} kinds of body pass upstream. As oned sends them, a VM passes "
         "only once it has been deployed (TEMPLATE/TM_MAD_SYSTEM) and has no DISK/IMAGE attribute "
-        "(upstream checks a DISK's IMAGE child against its global IMAGE document element), a "
-        "host only once monitored. `Cloud(upstream_compatible=True)` (or the "
-        "`upstream_compatible` field of a VM or host document) builds those shapes so that "
+        "(upstream checks a DISK's IMAGE child against its global IMAGE document element); a "
+        "fresh host's DATASTORES carries four zeros, as a real 7.4.0 oned writes it. "
+        "`Cloud(upstream_compatible=True)` (or the "
+        "`upstream_compatible` field of a VM document) builds those shapes so that "
         "upstream accepts them. No HOST or NET STATE body and no VM with SERVICE_ID or RETRY "
         "with REMOTE_HOST can pass, whatever the builder does.",
         "",

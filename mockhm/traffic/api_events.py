@@ -122,7 +122,8 @@ _FAILURES: Final[tuple[tuple[str, str], ...]] = (
     ("AUTHORIZATION", "[{call}] User [{uid}] : Not authorized to perform MANAGE {what} [{oid}]."),
     ("ACTION", "[{call}] Error performing action on {what} [{oid}]: wrong state."),
     ("ALLOCATE", "[{call}] Error allocating a new {what}. NAME is already taken."),
-    ("LOCKED", "[{call}] {what} [{oid}] is locked."),
+    # Request::failure_message (src/rm/Request.cc@release-7.4.0, same since release-5.10.0)
+    ("LOCKED", "[{call}] The resource {what} is locked. [{oid}]."),
     ("INTERNAL", "[{call}] Internal error."),
 )
 _WHAT: Final[dict[str, str]] = {

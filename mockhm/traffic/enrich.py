@@ -63,7 +63,7 @@ def enrich(fake: Faker, doc: Document) -> Document:
         doc.name = fake.one_vnet_name()
         ar = fake.one_address_range()
         doc.address_ranges = [
-            {"ALLOCATED": "", "AR_ID": "0", "IP": ar["IP"], "MAC": ar["MAC"], "NEXT_INDEX": "0",
+            {"AR_ID": "0", "IP": ar["IP"], "MAC": ar["MAC"], "NEXT_INDEX": "0", "SHARED": "NO",
              "SIZE": ar["SIZE"], "TYPE": "IP4"}
         ]  # fmt: skip
     return doc

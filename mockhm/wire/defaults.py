@@ -118,8 +118,8 @@ def default_vnet(net_id: int, state: str = "READY") -> VnetDocument:
         prev_state="INIT" if state == "READY" else "READY",
         template={"BRIDGE": bridge, "BRIDGE_TYPE": "linux", "VN_MAD": "bridge"},
         address_ranges=[
-            {"ALLOCATED": "", "AR_ID": "0", "IP": "10.0.0.10", "MAC": "02:00:0a:00:00:0a",
-             "NEXT_INDEX": "0", "SIZE": "20", "TYPE": "IP4"}
+            {"AR_ID": "0", "IP": "10.0.0.10", "MAC": "02:00:0a:00:00:0a", "NEXT_INDEX": "0",
+             "SHARED": "NO", "SIZE": "20", "TYPE": "IP4"}
         ],
     )  # fmt: skip
 

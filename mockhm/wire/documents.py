@@ -215,7 +215,8 @@ class HostDocument:
         oned writes a host into hook messages without loading its monitoring
         (``7.4.0-hosts.jsonl``); ``one.host.info`` loads it (``src/rm/api/HostAPI.h@release-7.4.0``).
         """
-        del profile  # the HOST shape is the same in every supported release
+        if not profile.host_monitoring:
+            return self._to_xml_510()
         free, total, used = self.disk or (0, 0, 0)
         datastores = (
             "<DATASTORES>" + cdata("DISK_USAGE", 0) + cdata("FREE_DISK", free)
@@ -242,6 +243,38 @@ class HostDocument:
             + el("CLUSTER_ID", self.cluster_id) + el("CLUSTER", self.cluster) + share
             + _ids("VMS", self.vms) + template("TEMPLATE", _as_template(self.template))
             + monitoring_xml + "</HOST>"
+        )  # fmt: skip
+
+    def _to_xml_510(self) -> str:
+        """5.10's ``Host::to_xml``: LAST_MON_TIME, the flat HOST_SHARE, no MONITORING
+        (``src/host/Host.cc`` and ``src/host/HostShare.cc`` at ``release-5.10.0``)."""
+        free, total, used = self.disk or (0, 0, 0)
+        capacity = (self.monitoring or {}).get("CAPACITY", {})
+        free_cpu = int(capacity.get("FREE_CPU", self.total_cpu))
+        free_mem = int(capacity.get("FREE_MEMORY", self.total_mem))
+        datastores = (
+            "<DATASTORES><DS>" + cdata("FREE_MB", free) + cdata("ID", 0) + cdata("TOTAL_MB", total)
+            + cdata("USED_MB", used) + "</DS></DATASTORES>"
+            if self.disk is not None
+            else "<DATASTORES></DATASTORES>"
+        )  # fmt: skip
+        share = (
+            "<HOST_SHARE>" + el("DISK_USAGE", 0) + el("MEM_USAGE", self.mem_usage)
+            + el("CPU_USAGE", self.cpu_usage) + el("TOTAL_MEM", self.total_mem)
+            + el("TOTAL_CPU", self.total_cpu) + el("MAX_DISK", total) + el("MAX_MEM", self.total_mem)
+            + el("MAX_CPU", self.total_cpu)
+            + el("FREE_DISK", free) + el("FREE_MEM", free_mem) + el("FREE_CPU", free_cpu)
+            + el("USED_DISK", used) + el("USED_MEM", self.total_mem - free_mem)
+            + el("USED_CPU", self.total_cpu - free_cpu) + el("RUNNING_VMS", len(self.vms))
+            + el("VMS_THREAD", 1) + datastores + self.pci + self.numa + "</HOST_SHARE>"
+        )  # fmt: skip
+        return (
+            "<HOST>" + el("ID", self.id) + el("NAME", self.name)
+            + el("STATE", HOST_STATES[self.state]) + el("PREV_STATE", HOST_STATES[self.prev_state])
+            + cdata("IM_MAD", self.im_mad) + cdata("VM_MAD", self.vm_mad)
+            + el("LAST_MON_TIME", self.monitor_time) + el("CLUSTER_ID", self.cluster_id)
+            + el("CLUSTER", self.cluster) + share
+            + _ids("VMS", self.vms) + template("TEMPLATE", _as_template(self.template)) + "</HOST>"
         )  # fmt: skip
 
 
@@ -271,12 +304,12 @@ class ImageDocument:
     template: dict[str, object] = field(default_factory=lambda: {"DEV_PREFIX": "vd"})
 
     def to_xml(self, profile: Profile) -> str:
-        del profile
+        """``Image::to_xml``: MODTIME from 7.0, BACKUP_INCREMENTS from 6.6, BACKUP_DISK_IDS from 6.10."""
         return (
             "<IMAGE>" + el("ID", self.id) + self.owner.to_xml() + el("NAME", self.name)
             + _permissions(self.permissions) + el("TYPE", self.type)
             + el("DISK_TYPE", self.disk_type) + el("PERSISTENT", self.persistent)
-            + el("REGTIME", self.regtime) + el("MODTIME", self.modtime)
+            + el("REGTIME", self.regtime) + (el("MODTIME", self.modtime) if profile.image_modtime else "")
             + cdata("SOURCE", self.source) + cdata("PATH", self.path)
             + cdata("FORMAT", self.format) + cdata("FS", self.fs) + el("SIZE", self.size)
             + el("STATE", IMAGE_STATES[self.state])
@@ -288,7 +321,8 @@ class ImageDocument:
             + template("TEMPLATE", _as_template(self.template))
             + "<SNAPSHOTS>" + cdata("ALLOW_ORPHANS", "NO") + cdata("CURRENT_BASE", -1)
             + cdata("NEXT_SNAPSHOT", 0) + "</SNAPSHOTS>"
-            + "<BACKUP_INCREMENTS></BACKUP_INCREMENTS><BACKUP_DISK_IDS></BACKUP_DISK_IDS>"
+            + ("<BACKUP_INCREMENTS></BACKUP_INCREMENTS>" if profile.image_backup_increments else "")
+            + ("<BACKUP_DISK_IDS></BACKUP_DISK_IDS>" if profile.image_backup_disk_ids else "")
             + "</IMAGE>"
         )  # fmt: skip
 

@@ -119,8 +119,17 @@ class Profile:
     threaded: bool = field(init=False)
     #: VM documents carry ``<BACKUPS>`` (6.6+).
     vm_backups: bool = field(init=False)
-    #: VM documents carry ``<SCHED_ACTIONS>`` (6.2+; **inferred**).
+    #: VM documents carry ``<SCHED_ACTIONS>`` (6.8+: ``src/vm/VirtualMachine.cc@release-6.8.0``).
     vm_sched_actions: bool = field(init=False)
+    #: IMAGE documents carry MODTIME (7.0+), BACKUP_INCREMENTS (6.6+), BACKUP_DISK_IDS (6.10+)
+    #: (``src/image/Image.cc`` at release-7.0.0, release-6.6.0, release-6.10.0).
+    image_modtime: bool = field(init=False)
+    image_backup_increments: bool = field(init=False)
+    image_backup_disk_ids: bool = field(init=False)
+    #: HOST documents with a MONITORING element and the 5.12 HOST_SHARE (5.12+); before,
+    #: LAST_MON_TIME, the 5.10 HOST_SHARE and MONITORING_* states each cycle
+    #: (``src/host/Host.cc`` and ``include/Host.h`` at release-5.10.0).
+    host_monitoring: bool = field(init=False)
     #: HISTORY records carry ``PLAN_ID``/``ACTION_ID`` (7.0+; **inferred**).
     history_plan: bool = field(init=False)
     #: VNET documents carry ``<TEMPLATE_ID/>`` (7.4+, §8.2).
@@ -166,7 +175,11 @@ class Profile:
         put(self, "internal_vmmonitor", r >= (7, 2, 0))
         put(self, "threaded", r >= (6, 0, 0))
         put(self, "vm_backups", r >= (6, 6, 0))
-        put(self, "vm_sched_actions", r >= (6, 2, 0))
+        put(self, "vm_sched_actions", r >= (6, 8, 0))
+        put(self, "image_modtime", r >= (7, 0, 0))
+        put(self, "image_backup_increments", r >= (6, 6, 0))
+        put(self, "image_backup_disk_ids", r >= (6, 10, 0))
+        put(self, "host_monitoring", r >= (5, 12, 0))
         put(self, "history_plan", r >= (7, 0, 0))
         put(self, "vnet_template_id", r >= (7, 4, 0))
         put(self, "vnet_update_lists", r >= (6, 6, 0))

@@ -1,0 +1,134 @@
+"""The documentation tells the truth: the tutorial runs as written, the README's links resolve, the
+pages of the site's navigation exist, and the source distribution carries ``examples/``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+
+_TITLED_BLOCK = re.compile(r'```python title="([^"]+)"\n(.*?)```', re.S)
+
+
+def _urls() -> dict[str, str]:
+    """``[project.urls]`` of pyproject.toml (read with a pattern: tomllib is 3.11+)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    table = text[text.index("[project.urls]") :].split("\n\n", 1)[0]
+    return dict(re.findall(r'^(\w+) = "([^"]+)"$', table, re.M))
+
+
+# -- the tutorial --------------------------------------------------------------------------
+
+
+def test_tutorial_code_runs_as_written(pytester: pytest.Pytester) -> None:
+    """docs/tutorial.md's files, written out verbatim, pass with the output the page shows."""
+    text = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    files = dict(_TITLED_BLOCK.findall(text))
+    assert set(files) == {"running.py", "test_running.py"}, sorted(files)
+    for name, code in files.items():
+        pytester.path.joinpath(name).write_text(code, encoding="utf-8")
+    shown = re.search(r"\n(\d+) passed in ", text)
+    assert shown is not None, "the tutorial shows no pytest summary"
+    # pytest-asyncio (installed here, not by the tutorial) warns about its own configuration
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error", timeout=300
+    )
+    result.assert_outcomes(passed=int(shown.group(1)))
+
+
+# -- links ---------------------------------------------------------------------------------
+
+
+def _nav_pages() -> list[str]:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = config[config.index("\nnav:") :]
+    return re.findall(r"([\w./-]+\.md)\s*$", nav, re.M)
+
+
+def test_every_page_is_in_the_navigation_and_exists() -> None:
+    nav = _nav_pages()
+    pages = sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md"))
+    assert sorted(nav) == pages, "docs/ pages and the nav of mkdocs.yml differ"
+
+
+def test_readme_links_are_absolute_and_resolve() -> None:
+    """On the package index relative links are dead: every link is absolute, and each one to the
+    documentation site or the repository names a page or file that exists here."""
+    urls = _urls()
+    site, repo = urls["Documentation"].rstrip("/") + "/", urls["Source"].rstrip("/") + "/"
+    links = re.findall(r"\]\(([^)\s]+)\)", README.read_text(encoding="utf-8"))
+    assert links, "the README has no link"
+    problems = []
+    for link in links:
+        if not link.startswith("https://"):
+            problems.append(f"not absolute: {link}")
+        elif link.startswith(site):
+            path = link[len(site) :].split("#")[0].rstrip("/")
+            if not (path == "" or (DOCS / f"{path}.md").is_file() or (DOCS / path / "index.md").is_file()):
+                problems.append(f"no docs page for {link}")
+        elif link.startswith(repo):
+            tail = link[len(repo) :].split("#")[0]
+            parts = tail.split("/", 2)
+            if tail and not (len(parts) == 3 and parts[0] in {"tree", "blob"} and (ROOT / parts[2]).exists()):
+                problems.append(f"no file in the repository for {link}")
+    assert not problems, "\n".join(problems)
+
+
+def test_readme_contributor_lines_are_the_ones_ci_runs() -> None:
+    """The README's two set-up lines: the first runs the main job, the second the test suite,
+    which .ci/run runs verbatim."""
+    readme = README.read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(python3 -m pip install -e \. .*?)\n```", readme, re.S)
+    assert block is not None, "the README lost its two contributor lines"
+    first, second = block.group(1).splitlines()
+    assert first == "python3 -m pip install -e . && python3 -m mockhm serve"
+    assert second in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+# -- the source distribution ---------------------------------------------------------------
+
+
+@pytest.mark.timeout(600)
+def test_sdist_ships_examples_and_docs(tmp_path: Path) -> None:
+    """Build the sdist from a copy of the tracked files and list it."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: the tracked files cannot be listed")
+    listing = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True, timeout=60
+    )
+    tracked = listing.stdout.decode().split("\0")
+    source = tmp_path / "src"
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path / "dist"), str(source)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    (sdist,) = (tmp_path / "dist").glob("mockhm-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    print(f"{sdist.name}: {len(names)} entries")
+    wanted = {
+        p
+        for p in filter(None, tracked)
+        if p.startswith(("examples/", "docs/")) or p in {"mkdocs.yml", "README.md", "pyproject.toml"}
+    }
+    assert wanted <= names, f"missing from the sdist: {sorted(wanted - names)}"
+    assert not [n for n in names if n.startswith(("build/", "site/", "../")) or "__pycache__" in n]
+
+
+def test_site_url_is_the_documentation_url() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"site_url: {_urls()['Documentation']}\n" in config
