@@ -164,10 +164,16 @@ class CassetteFixture:
 
                 self._source = load_capture(path)
         except ScenarioNotFoundError:
+            # The marker outranks the command line: advise changing what actually decided.
+            how = (
+                'change the marker to @pytest.mark.hookmanager_cassette(mode="once") (a marker\'s mode '
+                "beats --hm-record-mode)"
+                if self.mode_source == "marker"
+                else "record it once with --hm-record-mode=once (or MOCKHM_RECORD_MODE, hm_record_mode)"
+            )
             problem = (
                 f"cassette {path} does not exist and record mode 'none' (from {self.mode_source}) never "
-                "records; record it once with --hm-record-mode=once (or MOCKHM_RECORD_MODE, "
-                "hm_record_mode) and a live Hook Manager named by --hm-record-from"
+                f"records; {how} and a live Hook Manager named by --hm-record-from"
             )
         except CassetteError:
             state = "exists" if path.is_file() else "does not exist"

@@ -116,7 +116,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``hookmanager_cassette`` use the ``hookmanager_cassette`` fixture."""
+    """Tests marked ``hookmanager_cassette`` use the ``hookmanager_cassette`` fixture; a bad
+    ``hookmanager_scenario(speed=...)`` is a usage error at collection, not when ``play()`` runs."""
+    for item in items:
+        scenario = item.get_closest_marker("hookmanager_scenario")
+        if scenario is not None and scenario.kwargs.get("speed") is not None:
+            from mockhm.streams.replay import check_speed
+            from mockhm.wire.errors import InvalidArgumentError
+
+            try:
+                check_speed(scenario.kwargs["speed"])
+            except InvalidArgumentError as err:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.hookmanager_scenario: {err}") from None
     for item in items:
         names = getattr(item, "fixturenames", None)
         if not isinstance(names, list) or "hookmanager_cassette" in names:

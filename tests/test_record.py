@@ -52,8 +52,8 @@ def test_scrubbed_capture_validates_and_pseudonyms_line_up() -> None:
     assert name.startswith(b"host-")
     assert b"<REMOTE_HOST>" + name + b"</REMOTE_HOST>" in vm_unknown
     assert b"<HOSTNAME>" + name + b"</HOSTNAME>" in vm_unknown
-    assert scrubber.counts["SSH_PUBLIC_KEY"] > 0 and scrubber.counts["UNAME"] > 0
-    assert scrubber.counts["HOSTNAME"] > 0 and scrubber.counts["ETH0_IP"] > 0
+    assert scrubber.counts["CONTEXT/SSH_PUBLIC_KEY"] > 0 and scrubber.counts["UNAME"] > 0
+    assert scrubber.counts["HOSTNAME"] > 0 and scrubber.counts["CONTEXT/ETH0_IP"] > 0
 
 
 def test_mac_derived_from_ip_follows_the_ip_pseudonym() -> None:
@@ -250,4 +250,6 @@ def test_scrubber_clears_custom_context_and_template_string_secrets() -> None:
         assert secret not in out
     assert b"<DISK_ID><![CDATA[1]]></DISK_ID>" in out and b"<NETWORK><![CDATA[YES]]></NETWORK>" in out
     assert b"<USER_DATA_BASE64><![CDATA[c2NydWJiZWQ=]]></USER_DATA_BASE64>" in out  # still decodes
-    assert scrubber.counts["CONTEXT/MY_API_KEY"] == 1 and scrubber.counts["template ROOT_PASSWORD"] == 1
+    assert (
+        scrubber.counts["CONTEXT/MY_API_KEY"] == 1 and scrubber.counts["template CONTEXT/ROOT_PASSWORD"] == 1
+    )

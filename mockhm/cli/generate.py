@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import Any
 
+from mockhm.cli import args as cli_args
 from mockhm.streams.capturefile import CaptureWriter, make_header
 from mockhm.wire.defaults import EPOCH
 from mockhm.wire.message import HookEvent
@@ -60,16 +61,24 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "-o", "--output", required=True, metavar="FILE",
+        "-o", "--output", required=True, metavar="FILE", type=cli_args.output_file(".jsonl", ".yaml", ".yml"),
         help="file to write: .jsonl for a capture, .yaml for a scenario",
     )  # fmt: skip
-    parser.add_argument("-n", "--count", type=int, default=100, help="number of events (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "-n",
+        "--count",
+        type=cli_args.integer(0, 10_000_000),
+        default=100,
+        help="number of events (default 100)",
+    )
+    parser.add_argument("--seed", type=cli_args.integer(None), default=0, help="random seed (default 0)")
     parser.add_argument(
         "--profile", default="7.4", help=f"release profile: {', '.join(PROFILES)} (default 7.4)"
     )
     parser.add_argument("--lifecycles", action="store_true", help="life-cycle-valid streams")
-    parser.add_argument("--vms", type=int, default=5, help="VMs alive at once with --lifecycles")
+    parser.add_argument(
+        "--vms", type=cli_args.integer(1, 10_000), default=5, help="VMs alive at once with --lifecycles"
+    )
     parser.set_defaults(func=run)
 
 

@@ -11,6 +11,7 @@ import threading
 from types import FrameType
 from typing import Final
 
+from mockhm.cli import args as cli_args
 from mockhm.hookmanager.manager import HookManager
 from mockhm.load.pacing import Shape, parse_duration, parse_shape
 from mockhm.load.report import LoadReport, Threshold, parse_threshold
@@ -53,7 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "a capture .jsonl file, or a scenario name or file",
     )  # fmt: skip
     pace = p.add_mutually_exclusive_group()
-    pace.add_argument("--rate", type=float, help="constant rate in messages per second")
+    pace.add_argument(
+        "--rate",
+        type=cli_args.number(cli_args.MIN_RATE, cli_args.MAX_RATE),
+        help="constant rate in messages per second",
+    )
     pace.add_argument(
         "--shape",
         help="rate shape: constant:RATE, ramp:FROM:TO, steps:RATE@DUR,..., spike:BASE:PEAK:AT:LENGTH, "
@@ -63,35 +68,60 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--max", action="store_true", help="no pacing: send --count messages as fast as possible"
     )
     p.add_argument("--duration", help="run length, e.g. 30s, 500ms, 2m (for --rate, ramp and spike)")
-    p.add_argument("--count", type=int, help="stop after this many messages")
+    p.add_argument("--count", type=cli_args.integer(1), help="stop after this many messages")
     p.add_argument(
         "--arrivals", choices=("uniform", "poisson"), default="uniform", help="spacing (default uniform)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for events and Poisson arrivals (default 0)")
+    p.add_argument(
+        "--seed",
+        type=cli_args.integer(None),
+        default=0,
+        help="seed for events and Poisson arrivals (default 0)",
+    )
     p.add_argument("--profile", default="7.4", help="OpenNebula release to imitate (default 7.4)")
     p.add_argument(
-        "--pool", type=int, default=1000, help="distinct generated messages, cycled (default 1000)"
+        "--pool",
+        type=cli_args.integer(1, 10_000_000),
+        default=1000,
+        help="distinct generated messages, cycled (default 1000)",
     )
-    p.add_argument("--body-size", type=int, help="pad bodies with an open template to about N bytes")
+    p.add_argument(
+        "--body-size",
+        type=cli_args.integer(0, 256 << 20),
+        help="pad bodies with an open template to about N bytes",
+    )
     p.add_argument("--no-stamp", action="store_true", help="do not add MOCKHM_SEQ/RUN/DUE_NS to bodies")
     p.add_argument(
-        "--events", default="tcp://127.0.0.1:2101", help="events endpoint (default tcp://127.0.0.1:2101)"
+        "--events",
+        default="tcp://127.0.0.1:2101",
+        type=cli_args.bind_endpoint,
+        help="events endpoint (default tcp://127.0.0.1:2101)",
     )
     p.add_argument(
-        "--reports", default="tcp://127.0.0.1:2102", help="reports endpoint (default tcp://127.0.0.1:2102)"
+        "--reports",
+        default="tcp://127.0.0.1:2102",
+        type=cli_args.bind_endpoint,
+        help="reports endpoint (default tcp://127.0.0.1:2102)",
     )
-    p.add_argument("--hwm", type=int, help="SNDHWM, like one_hm --hwm (default libzmq's 1000)")
+    p.add_argument(
+        "--hwm", type=cli_args.integer(0), help="SNDHWM, like one_hm --hwm (default libzmq's 1000)"
+    )
     p.add_argument(
         "--lossless", action="store_true", help="XPUB_NODROP: refuse and count at the HWM instead of dropping"
     )
     p.add_argument(
         "--wait",
-        type=int,
+        type=cli_args.integer(0),
         default=1,
         metavar="N",
         help="wait for N subscriptions first (default 1; 0: no wait)",
     )
-    p.add_argument("--wait-timeout", type=float, default=30.0, help="seconds to wait for them (default 30)")
+    p.add_argument(
+        "--wait-timeout",
+        type=cli_args.positive_seconds,
+        default=30.0,
+        help="seconds to wait for them (default 30)",
+    )
     p.add_argument(
         "--acks", action="store_true",
         help="expect a 2102 report for each stamped message an executor's filters select; measure latency",
@@ -106,7 +136,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "default: the filters subscribed when sending starts",
     )  # fmt: skip
     p.add_argument(
-        "--drain", type=float, default=2.0, help="seconds to wait for outstanding reports (default 2)"
+        "--drain",
+        type=cli_args.seconds,
+        default=2.0,
+        help="seconds to wait for outstanding reports (default 2)",
     )
     p.add_argument(
         "--percentiles", default=",".join(f"{x:g}" for x in DEFAULT_PERCENTILES),
@@ -120,11 +153,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--csv", metavar="PATH", help="write the per-second timeline as CSV")
     p.add_argument("--plot", metavar="PATH", help="plot rate and latency: .png (matplotlib) or .html")
     p.add_argument(
-        "--linger", type=float, default=5.0,
+        "--linger", type=cli_args.seconds, default=5.0,
         help="seconds queued messages may take to reach subscribers after the run (default 5; 0 discards)",
     )  # fmt: skip
     p.add_argument(
-        "--processes", type=int, default=1, help="publisher processes behind one XPUB via zmq.proxy"
+        "--processes",
+        type=cli_args.integer(1, 256),
+        default=1,
+        help="publisher processes behind one XPUB via zmq.proxy",
     )
     p.add_argument(
         "--workers", type=int, default=0, metavar="N",
@@ -327,6 +363,8 @@ def print_summary(console: object, report: LoadReport) -> None:
     table.add_row("sent", f"{report.sent}  ({report.rate:,.1f}/s over {report.duration_s:.3f} s)")
     if report.mode == "lossless":
         table.add_row("refused at HWM", str(report.refused))
+    if report.unrouted:
+        table.add_row("sent to nobody", f"{report.unrouted} (no subscription was active)")
     else:
         table.add_row(
             "dropped at HWM", "not visible (faithful PUB mode drops silently; use --lossless or --acks)"

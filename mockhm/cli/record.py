@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from mockhm.cli import args as cli_args
 from mockhm.streams.record import Recorder
 from mockhm.wire.errors import MockHMError
 
@@ -22,15 +23,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "SSH keys, user and group names, IPs, MACs and host names inside the bodies are replaced by "
         "consistent pseudonyms unless --no-scrub.",
     )
-    p.add_argument("endpoint", metavar="ENDPOINT", help="events endpoint, e.g. tcp://127.0.0.1:2101")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="capture file to write")
     p.add_argument(
-        "--filter", action="append", default=None, metavar="PREFIX",
+        "endpoint",
+        metavar="ENDPOINT",
+        type=cli_args.connect_endpoint,
+        help="events endpoint, e.g. tcp://127.0.0.1:2101",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        type=cli_args.output_file(".jsonl"),
+        help="capture file to write (.jsonl)",
+    )
+    p.add_argument(
+        "--filter", action="append", default=None, metavar="PREFIX", type=cli_args.key_filter,
         help="subscription prefix (repeatable; default: everything)",
     )  # fmt: skip
     p.add_argument("--no-scrub", action="store_true", help="write bodies exactly as received")
-    p.add_argument("--count", type=int, default=None, help="stop after N messages")
-    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--count", type=cli_args.integer(1), default=None, help="stop after N messages")
+    p.add_argument(
+        "--duration", type=cli_args.positive_seconds, default=None, help="stop after S seconds (more than 0)"
+    )
     p.add_argument("--profile", default=None, help="release of the source, written to the header")
     p.add_argument("--quiet", action="store_true", help="do not print each message")
     p.set_defaults(func=run)

@@ -70,8 +70,8 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
         return 1
     if args.count is not None:
         source = dataclasses.replace(source, messages=source.messages[: max(args.count, 0)])
-    speed = getattr(args, "speed", 1.0) or 1.0
-    if speed <= 0:
+    speed = 1.0 if args.speed is None else args.speed
+    if speed == 0:  # --speed 0: flat out (0 used to fall back to real time)
         speed = math.inf
     options: dict[str, Any] = {
         "speed": speed,
@@ -95,6 +95,8 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
             f"on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
             flush=True,
         )
+        for warning in hm.bind_warnings:
+            print(f"  WARNING: {warning}", flush=True)
         wait_for_subscribers(hm, args.wait, stop)
         progress, done = _progress(source.name)
 

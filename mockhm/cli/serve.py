@@ -8,11 +8,12 @@ import threading
 import time
 from types import FrameType
 
+from mockhm.cli import args as cli_args
 from mockhm.cli.live import objects_by_state, watching
 from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
-from mockhm.oned.story import mixed_day
+from mockhm.oned.story import last_execution, mixed_day
 from mockhm.wire.errors import MockHMError
 from mockhm.wire.profiles import PROFILES
 
@@ -34,33 +35,59 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-b", "--bind", default="127.0.0.1", help="address to bind, like one_hm -b (default 127.0.0.1)"
     )
     p.add_argument(
-        "-p", "--publisher-port", default="2101", help="events port, like one_hm -p (default 2101; * for any)"
+        "-p",
+        "--publisher-port",
+        default="2101",
+        type=cli_args.port,
+        help="events port, like one_hm -p (default 2101; * for any)",
     )
     p.add_argument(
-        "-l", "--logger-port", default="2102", help="reports port, like one_hm -l (default 2102; * for any)"
+        "-l",
+        "--logger-port",
+        default="2102",
+        type=cli_args.port,
+        help="reports port, like one_hm -l (default 2102; * for any)",
     )
     p.add_argument(
-        "--events", metavar="ENDPOINT", help="events endpoint (overrides -b/-p), e.g. ipc:///tmp/hm.sock"
+        "--events",
+        metavar="ENDPOINT",
+        type=cli_args.bind_endpoint,
+        help="events endpoint (overrides -b/-p), e.g. ipc:///tmp/hm.sock",
     )
-    p.add_argument("--reports", metavar="ENDPOINT", help="reports endpoint (overrides -b/-l)")
+    p.add_argument(
+        "--reports",
+        metavar="ENDPOINT",
+        type=cli_args.bind_endpoint,
+        help="reports endpoint (overrides -b/-l)",
+    )
     p.add_argument(
         "--profile", default="7.4", help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)"
     )
     p.add_argument(
         "--rate",
-        type=float,
+        type=cli_args.rate,
         default=2.0,
         help="messages per second of the built-in story (default 2; 0 = as fast as possible); "
         "a scenario or capture keeps its own timing (see --speed)",
     )
     p.add_argument(
         "--count",
-        type=int,
+        type=cli_args.integer(0),
         default=None,
         help="stop after this many messages (default: until stopped, or the end of a scenario)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for names, addresses and timings (default 0)")
-    p.add_argument("--hwm", type=int, default=None, help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)")
+    p.add_argument(
+        "--seed",
+        type=cli_args.integer(None),
+        default=0,
+        help="seed for names, addresses and timings (default 0)",
+    )
+    p.add_argument(
+        "--hwm",
+        type=cli_args.integer(0),
+        default=None,
+        help="SNDHWM, like one_hm --hwm (default: libzmq's 1000)",
+    )
     p.add_argument(
         "--lossless", action="store_true", help="refuse (and count) sends at the HWM instead of dropping"
     )
@@ -71,9 +98,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "before anything is sent)",
     )
     p.add_argument(
-        "--wait", type=int, default=0, metavar="N", help="wait for N subscriptions before streaming"
+        "--wait",
+        type=cli_args.integer(0),
+        default=0,
+        metavar="N",
+        help="wait for N subscriptions before streaming",
     )
     p.add_argument("--quiet", action="store_true", help="do not log each message")
+    p.add_argument(
+        "--drain", type=cli_args.seconds, default=5.0, metavar="S",
+        help="after --count messages, wait up to S seconds for the hook reports still due: one per "
+        "message and subscribed filter it matches (default 5; 0: exit at once)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keep-reports", type=cli_args.integer(1), default=1000, metavar="N",
+        help="keep the latest N reports in memory (all are counted; default 1000)",
+    )  # fmt: skip
     _replay_options(p)
     p.set_defaults(func=run)
 
@@ -81,11 +121,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _replay_options(p: argparse.ArgumentParser) -> None:
     """Options of a scenario/capture replay (issue 6)."""
     g = p.add_argument_group("replaying a scenario or capture")
-    g.add_argument("--speed", type=float, default=1.0, help="replay speed factor (default 1; 0 = flat out)")
-    g.add_argument("--max-gap", type=float, default=None, metavar="S", help="clamp pauses to S seconds")
-    g.add_argument("--loop", type=int, default=1, metavar="N", help="play N times, fresh ids per loop")
     g.add_argument(
-        "--filter", action="append", default=None, metavar="PREFIX", help="send only keys with this prefix"
+        "--speed", type=cli_args.speed, default=1.0, help="replay speed factor (default 1; 0 = flat out)"
+    )
+    g.add_argument(
+        "--max-gap", type=cli_args.seconds, default=None, metavar="S", help="clamp pauses to S seconds"
+    )
+    g.add_argument(
+        "--loop", type=cli_args.integer(1), default=1, metavar="N", help="play N times, fresh ids per loop"
+    )
+    g.add_argument(
+        "--filter",
+        action="append",
+        default=None,
+        metavar="PREFIX",
+        type=cli_args.key_filter,
+        help="send only keys with this prefix",
     )
     g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 
@@ -120,7 +171,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     reports = _endpoint(args.reports, args.bind, args.logger_port)
     with HookManager(
         events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
-        validate=args.validate, journal=False,
+        validate=args.validate, journal=False, keep_reports=args.keep_reports,
     ) as hm:  # fmt: skip
         print(
             f"mockhm {hm.profile.name}: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}",
@@ -135,6 +186,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
             flush=True,
         )
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
+        for warning in hm.bind_warnings:
+            print(f"  WARNING: {warning}", flush=True)
         pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
         print(
             f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
@@ -143,37 +196,59 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         # On a terminal a live view (subscriptions, key families, reports, objects); else log lines.
         with watching(hm, objects=lambda: objects_by_state(cloud)) as view:
             wait_for_subscribers(hm, args.wait, stop)
-            sent = _stream(hm, cloud, args, stop, quiet=args.quiet or view.live)
-        return _summary(hm, sent)
+            sent, expected, complete = _stream(hm, cloud, args, stop, quiet=args.quiet or view.live)
+            if not complete:
+                return _summary(hm, sent, expected)
+            return _summary(hm, sent, expected, drain=args.drain, stop=stop)
 
 
 def _stream(
     hm: HookManager, cloud: Cloud, args: argparse.Namespace, stop: threading.Event, quiet: bool
-) -> int:
-    """Publish the story until ``--count`` or ``stop``; return how many messages were sent."""
+) -> tuple[int, int, bool]:
+    """Publish the story until ``--count`` (or its end, complete) or ``stop`` (not complete).
+
+    Returns messages sent, reports due for them, and whether the run completed.
+    """
+    # The story retries only executions an executor reported on 2102 (never made-up ones).
+    story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
     start = time.monotonic()
-    sent = 0
-    for event in mixed_day(cloud):
+    sent = expected = 0
+    for event in story:
         for message in event.messages():
-            if stop.is_set() or (args.count is not None and sent >= args.count):
-                return sent
+            if stop.is_set():
+                return sent, expected, False
+            if args.count is not None and sent >= args.count:
+                return sent, expected, True
             # Each send is due at start + n * interval: the schedule does not drift.
             delay = start + sent * interval - time.monotonic()
             if delay > 0 and stop.wait(delay):
-                return sent
-            hm.publish(message)
+                return sent, expected, False
+            expected += _due_reports(hm.subscriptions, message.key) * hm.publish(message)
             sent += 1
             if not quiet:
                 print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
-    return sent
+    return sent, expected, True
 
 
-def _summary(hm: HookManager, sent: int) -> int:
+def _due_reports(filters: list[str], key: str) -> int:
+    """Reports a HEM-style executor sends for a message: one per subscribed filter it matches."""
+    return sum(1 for f in filters if f and key.startswith(f) and f.startswith(("EVENT ", "RETRY")))
+
+
+def _summary(
+    hm: HookManager, sent: int, expected: int, *, drain: float = 0.0, stop: threading.Event | None = None
+) -> int:
+    if drain > 0 and expected > hm.statistics().reports:
+        print(
+            f"  waiting up to {drain:g} s for {expected - hm.statistics().reports} report(s) due…", flush=True
+        )
+        hm.wait_for_reports(expected, timeout=drain, stop=stop)
     stats = hm.statistics()
     print(
         f"mockhm: sent {sent} messages ({stats.refused} refused), "
-        f"{len(stats.subscriptions)} subscription(s) active, {stats.reports} report(s) received",
+        f"{len(stats.subscriptions)} subscription(s) active, {stats.reports} report(s) received"
+        + (f" of {expected} due" if expected else ""),
         flush=True,
     )
     hm.check()

@@ -10,6 +10,7 @@ before a reset still means the same moment after it.
 from __future__ import annotations
 
 import collections
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -156,12 +157,15 @@ class Ledger:
         return sub
 
     def unsubscribed(self, prefix: str, sent: int, peer: int | None = None) -> Subscription | None:
-        """End the subscription to ``prefix`` of connection ``peer``, else the oldest one to
-        ``prefix`` (``None`` if there is none)."""
+        """End the subscription to ``prefix`` of connection ``peer``; for a notice without a
+        connection (XPUB's own, for a closed one) the first whose connection is closed, else the
+        newest, as the Hook Manager's subscription table decides.  ``None`` if there is none."""
         same = [s for s in self._active if s.filter == prefix]
         if not same:
             return None
-        sub = next((s for s in same if peer is not None and s.peer == peer), same[0])
+        own = [s for s in same if peer is not None and s.peer == peer]
+        closed = [s for s in same if s.peer is None or s.peer == peer or not _alive(s.peer)]
+        sub = own[0] if own else closed[0] if closed else same[-1]
         self._end(sub, sent, time.monotonic_ns())
         return sub
 
@@ -219,6 +223,14 @@ class Ledger:
     def filters(self, since: Mark | None = None) -> list[str]:
         """Active filters, one per subscription, sorted."""
         return sorted(s.filter for s in self.active(since))
+
+
+def _alive(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def matching(per_key: Iterable[tuple[bytes, int]], prefix: str) -> int:

@@ -29,9 +29,11 @@ from typing import Final
 import zmq
 from zmq.backend import Socket as _BackendSocket
 
+from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
 from mockhm.hookmanager.ledger import Ledger, matching
 from mockhm.hookmanager.oracle import Oracle
 from mockhm.hookmanager.restart import Restarts, closed_error
+from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.hookmanager.waits import Waits
 from mockhm.wire.errors import BindError
 from mockhm.wire.message import HookEvent, WireMessage
@@ -75,8 +77,11 @@ class Statistics:
     unsubscriptions_seen: int = 0
     #: Filters active now, one entry per subscriber and filter.
     subscriptions: tuple[str, ...] = ()
-    #: Reports received on the 2102 channel.
+    #: Reports received on the 2102 channel (all of them, also those no longer kept).
     reports: int = 0
+    #: Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody
+    #: (not counted as refused, even in lossless mode).
+    unrouted: int = 0
 
 
 class HookManager(Waits, Oracle, Restarts):
@@ -115,6 +120,8 @@ class HookManager(Waits, Oracle, Restarts):
         ack: the reply to a report (``b"ACK"``), or ``None`` never to answer (to test a
             client's REQ timeout; the REP socket then stops after the first report).
         journal: keep every sent message in :attr:`journal` (turn off for long load runs).
+        keep_reports: keep at most this many of the latest reports in :attr:`reports`
+            (``None``: all); :meth:`statistics` counts every report either way.
         context: a ``zmq.Context`` to use (the global instance by default).
     """
 
@@ -129,6 +136,7 @@ class HookManager(Waits, Oracle, Restarts):
         validate: bool = False,
         ack: bytes | None = ACK,
         journal: bool = True,
+        keep_reports: int | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         self.profile = get_profile(profile)
@@ -136,6 +144,11 @@ class HookManager(Waits, Oracle, Restarts):
         self.validate = validate
         self.ack = ack
         self._journal_on = journal
+        if keep_reports is not None and keep_reports < 1:
+            raise ValueError(f"keep_reports={keep_reports}; expected 1 or more, or None for all")
+        self.keep_reports = keep_reports
+        #: Warnings about the binds (outside loopback), for banners.
+        self.bind_warnings: list[str] = []
         self._ctx = context or zmq.Context.instance()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -149,7 +162,7 @@ class HookManager(Waits, Oracle, Restarts):
         self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
         self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
-        self._active: collections.Counter[str] = collections.Counter()
+        self._active = SubscriptionTable()
         #: Subscriptions with their positions, for marks, new-peer waits and the delivery oracle.
         self._ledger = Ledger(lambda prefix: matching(self._per_key.items(), prefix))
         #: Messages sent and reports received before the last reset() (positions never rewind).
@@ -178,22 +191,11 @@ class HookManager(Waits, Oracle, Restarts):
             "mock Hook Manager: events on %s, reports on %s", self.events_endpoint, self.reports_endpoint
         )
 
-    def _new_pub(self) -> zmq.Socket[bytes]:
-        pub = self._ctx.socket(zmq.XPUB)
+    def _bind(self, sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
         try:
-            pub.setsockopt(zmq.LINGER, 0)
-            pub.setsockopt(zmq.XPUB_VERBOSER, 1)
-            if self._hwm is not None:
-                pub.setsockopt(zmq.SNDHWM, self._hwm)
-            if self.lossless:
-                pub.setsockopt(zmq.XPUB_NODROP, 1)
-        except BaseException:
-            pub.close(0)
-            raise
-        return pub
-
-    @staticmethod
-    def _bind(sock: zmq.Socket[bytes], endpoint: str, role: str) -> str:
+            check_endpoint(endpoint, bind=True)
+        except EndpointError as err:
+            raise BindError(f"cannot bind the {role} socket: {err}", endpoint) from None
         try:
             sock.bind(endpoint)
         except zmq.ZMQError as err:
@@ -207,13 +209,19 @@ class HookManager(Waits, Oracle, Restarts):
                 endpoint,
             ) from None
         last = sock.getsockopt(zmq.LAST_ENDPOINT)
-        return last.decode() if isinstance(last, bytes) and last else endpoint
+        bound = last.decode() if isinstance(last, bytes) and last else endpoint
+        warning = warn_if_exposed(bound, role)
+        if warning is not None:
+            self.bind_warnings.append(warning)
+        return bound
 
     def _reset_counters(self) -> None:
         self._sent = 0
         self._sent_bytes = 0
         self._per_key: collections.Counter[bytes] = collections.Counter()
         self._refused = 0
+        self._unrouted = 0
+        self._reports_total = 0
         self._subs_seen = 0
         self._unsubs_seen = 0
         self.reports: list[HookReport] = []
@@ -253,6 +261,11 @@ class HookManager(Waits, Oracle, Restarts):
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        # libzmq closes listeners in its own threads after zmq_close returned: return only
+        # once the ports can be bound again, so that a restart on the same endpoints works.
+        for endpoint in (self.events_endpoint, self.reports_endpoint):
+            if endpoint is not None and not wait_port_free(endpoint, timeout + linger):
+                log.warning("%s still bound %.1f s after close", endpoint, timeout + linger)
 
     @property
     def closed(self) -> bool:
@@ -298,6 +311,7 @@ class HookManager(Waits, Oracle, Restarts):
         with self._lock:
             if self._closed or self._down:
                 raise closed_error(self._down)
+            nobody = self._nobody_subscribed()
             try:
                 _send(self._pub, key, self._more)
             except zmq.Again:
@@ -305,6 +319,7 @@ class HookManager(Waits, Oracle, Restarts):
                 return 0
             _send(self._pub, content, self._last)
             self._sent += 1
+            self._unrouted += nobody
             self._sent_bytes += len(key) + len(content)
             self._per_key[key] += 1
             if self._journal_on:
@@ -332,6 +347,7 @@ class HookManager(Waits, Oracle, Restarts):
         with self._lock:
             if self._closed or self._down:
                 raise closed_error(self._down)
+            nobody = self._nobody_subscribed()
             try:
                 for frames in batch:
                     if len(frames) == 2:
@@ -349,10 +365,12 @@ class HookManager(Waits, Oracle, Restarts):
                             refused.append(done)
                     done += 1
             finally:
-                self._account(batch, done, refused, odd)
+                self._account(batch, done, refused, odd, nobody)
         return done - len(refused)
 
-    def _account(self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool) -> None:
+    def _account(
+        self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
+    ) -> None:
         """Counters and journal for the first ``done`` messages of a batch.  Caller holds the lock."""
         sent: Sequence[Sequence[bytes]] = batch if done == len(batch) else batch[:done]
         if refused:
@@ -360,6 +378,8 @@ class HookManager(Waits, Oracle, Restarts):
             sent = [f for i, f in enumerate(sent) if i not in skip]
             self._refused += len(refused)
         self._sent += len(sent)
+        if sent and nobody:
+            self._unrouted += len(sent)
         if odd:
             self._sent_bytes += sum(len(f) for frames in sent for f in frames)
             self._per_key.update(frames[0] if frames else b"" for frames in sent)
@@ -374,6 +394,13 @@ class HookManager(Waits, Oracle, Restarts):
 
     # -- subscriptions ---------------------------------------------------------------------
 
+    def _nobody_subscribed(self) -> bool:
+        """No subscription at all, after reading pending notices (only then: it is rare)."""
+        if self._active.total():
+            return False
+        self._drain_subscriptions()
+        return not self._active.total()
+
     def _drain_subscriptions(self) -> None:
         """Read every pending subscription notice.  Caller holds the lock."""
         self._undrained = 0
@@ -381,23 +408,26 @@ class HookManager(Waits, Oracle, Restarts):
         changed = False
         while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
             try:
-                note = pub.recv(zmq.NOBLOCK)
+                frame = pub.recv(zmq.NOBLOCK, copy=False)
             except zmq.Again:
                 break
+            note = frame.bytes
             if not note:
                 continue
+            try:  # the connection's descriptor: tells a duplicate from a second subscriber
+                peer: int | None = int(frame.get(zmq.SRCFD))
+            except zmq.ZMQError:  # generated by XPUB for a closed connection, or inproc
+                peer = None
             prefix = note[1:].decode("ascii", "replace")
             sent = self._sent_base + self._sent
             if note[0] == 1:
                 self._subs_seen += 1
-                self._active[prefix] += 1
-                self._ledger.subscribed(prefix, self._drained_at, sent)
+                if self._active.subscribe(prefix, peer):
+                    self._ledger.subscribed(prefix, self._drained_at, sent, peer)
             elif note[0] == 0:
                 self._unsubs_seen += 1
-                self._active[prefix] -= 1
-                if self._active[prefix] <= 0:
-                    del self._active[prefix]
-                self._ledger.unsubscribed(prefix, sent)
+                if self._active.unsubscribe(prefix, peer):
+                    self._ledger.unsubscribed(prefix, sent, peer)
             changed = True
             log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
         self._drained_at = self._sent_base + self._sent
@@ -408,7 +438,23 @@ class HookManager(Waits, Oracle, Restarts):
     def subscriptions(self) -> list[str]:
         """Active filters, one entry per subscriber and filter (``""`` subscribes to all)."""
         with self._lock:
-            return sorted(self._active.elements())
+            return self._active.elements()
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def wait_for_reports(
+        self, count: int, *, timeout: float = 5.0, stop: threading.Event | None = None
+    ) -> int:
+        """Block until ``count`` reports in all have arrived, ``timeout`` passed or ``stop`` is set;
+        return how many arrived (never raises: a drain before exiting)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._reports_total < count and not self._closed and not (stop and stop.is_set()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(min(remaining, 0.1))
+            return self._reports_total
 
     # -- statistics and errors -------------------------------------------------------------
 
@@ -422,8 +468,9 @@ class HookManager(Waits, Oracle, Restarts):
                 refused=self._refused,
                 subscriptions_seen=self._subs_seen,
                 unsubscriptions_seen=self._unsubs_seen,
-                subscriptions=tuple(sorted(self._active.elements())),
-                reports=len(self.reports),
+                subscriptions=tuple(self._active.elements()),
+                reports=self._reports_total,
+                unrouted=self._unrouted,
             )
 
     def reset(self) -> None:
@@ -495,7 +542,11 @@ class HookManager(Waits, Oracle, Restarts):
         with self._cond:
             self.reports.append(report)
             self.report_times.append(received)
+            self._reports_total += 1
             self._reports_n += 1
+            keep = self.keep_reports
+            if keep is not None and len(self.reports) > keep:
+                del self.reports[:-keep], self.report_times[:-keep]
             self._cond.notify_all()
         if self.ack is not None:
             rep.send(self.ack)

@@ -8,7 +8,6 @@ their filters again: those arrive as new subscriptions after the restart's :clas
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import logging
 import os
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import zmq
 
+from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.wire.errors import BindError, PublisherClosedError
 
 if TYPE_CHECKING:
@@ -70,7 +70,9 @@ class Restarts:
     _wake_r: int
     _wake_w: int
     _drained_at: int
-    _active: collections.Counter[str]
+    _active: SubscriptionTable
+    _hwm: int | None
+    lossless: bool
 
     def _mark(self) -> Mark:  # pragma: no cover - provided by HookManager
         raise NotImplementedError
@@ -78,8 +80,20 @@ class Restarts:
     def _sent_ever(self) -> int:  # pragma: no cover - provided by HookManager
         raise NotImplementedError
 
-    def _new_pub(self) -> zmq.Socket[bytes]:  # pragma: no cover - provided by HookManager
-        raise NotImplementedError
+    def _new_pub(self) -> zmq.Socket[bytes]:
+        """A new XPUB socket with the Hook Manager's options (not bound yet)."""
+        pub = self._ctx.socket(zmq.XPUB)
+        try:
+            pub.setsockopt(zmq.LINGER, 0)
+            pub.setsockopt(zmq.XPUB_VERBOSER, 1)
+            if self._hwm is not None:
+                pub.setsockopt(zmq.SNDHWM, self._hwm)
+            if self.lossless:
+                pub.setsockopt(zmq.XPUB_NODROP, 1)
+        except BaseException:
+            pub.close(0)
+            raise
+        return pub
 
     def _start_io(self) -> threading.Thread:  # pragma: no cover - provided by HookManager
         raise NotImplementedError
@@ -99,7 +113,7 @@ class Restarts:
             mark = self._mark()
             self._ledger.end_all(self._sent_ever())
             self._ledger.restarts += 1
-            self._active.clear()
+            self._active = SubscriptionTable()
             self._pub.close(0)
             if reports and self._rep is not None:
                 self._rep.close(0)

@@ -73,7 +73,8 @@ class LoadReport:
     """Everything one load run measured.  Counts are messages; ``*_ms`` are milliseconds.
 
     ``loss`` is what the tool can *see*: in lossless mode the refused messages (plus the
-    unacknowledged ones when acknowledgements are expected); in faithful mode without
+    unacknowledged ones when acknowledgements are expected, plus those sent while nobody was
+    subscribed: ``unrouted``, ZeroMQ delivers them to nobody); in faithful mode without
     acknowledgements it is ``None``, because a PUB socket drops at its high-water mark
     without telling the sender.
     """
@@ -102,6 +103,8 @@ class LoadReport:
     timeline: list[TimelineRow] = field(default_factory=list)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     stopped_early: bool = False
+    #: Messages sent while no subscription was active (delivered to nobody).
+    unrouted: int = 0
     mockhm: str = ""
     ack_filters: tuple[str, ...] | None = None
     """With acknowledgements: the key prefixes whose messages were stamped and expected to be
@@ -136,7 +139,7 @@ class LoadReport:
         if unacked is not None:
             return self.refused + unacked
         if self.mode == "lossless":
-            return self.refused
+            return self.refused + self.unrouted
         return None
 
     def metric(self, name: str) -> float | None:
@@ -185,6 +188,7 @@ class LoadReport:
             "scheduled": self.scheduled,
             "sent": self.sent,
             "refused": self.refused,
+            "unrouted": self.unrouted,
             "sent_bytes": self.sent_bytes,
             "rate": round(self.rate, 3),
             "stamped": self.stamped,

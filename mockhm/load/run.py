@@ -321,6 +321,7 @@ def run_load(
         hm.events_endpoint, acct, run_id, scheduled, t_end,
         sent=end_stats.sent - start_stats.sent, refused=refused,
         sent_bytes=end_stats.sent_bytes - start_stats.sent_bytes, lossless=hm.lossless,
+        unrouted=end_stats.unrouted - start_stats.unrouted,
         shape=shape, arrivals=arrivals, seed=seed, acks=acks, percentiles=tuple(percentiles),
         thresholds=thresholds, started_at=started_at, source_name=source_name, hwm=hwm,
         ack_filters=stamp_keys,
@@ -357,6 +358,7 @@ def build_report(
     source_name: str,
     hwm: int | None,
     processes: int = 1,
+    unrouted: int = 0,
     ack_filters: Sequence[str] | None = None,
 ) -> LoadReport:
     """Turn what a run counted into a :class:`LoadReport`."""
@@ -379,6 +381,7 @@ def build_report(
         scheduled=scheduled,
         sent=sent,
         refused=refused,
+        unrouted=unrouted,
         sent_bytes=sent_bytes,
         duration_s=max((t_end - acct.t0) / 1e9, 1e-9),
         percentiles=percentiles,

@@ -8,6 +8,7 @@ transition mixins (:mod:`mockhm.oned.vms`, :mod:`mockhm.oned.hosts`,
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,13 +18,14 @@ from mockhm.traffic.provider import make_faker
 from mockhm.wire.bodies import ApiValue, api_event, document_state_event
 from mockhm.wire.defaults import EPOCH
 from mockhm.wire.documents import HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm.wire.errors import MockHMError
 from mockhm.wire.message import HookEvent
 from mockhm.wire.profiles import Profile, get_profile
 
 Document = VmDocument | HostDocument | ImageDocument | VnetDocument
 
 
-class CloudError(ValueError):
+class CloudError(MockHMError, ValueError):
     """An action that the current state of the cloud does not allow.
 
     ``code`` is oned's error code name (``ACTION``, ``NO_EXISTS``, ``INTERNAL``…),
@@ -69,6 +71,9 @@ class CloudBase:
         self.images: dict[int, ImageDocument] = {}
         self.nets: dict[int, VnetDocument] = {}
         self._ids = {"vm": 0, "host": 0, "image": 0, "net": 0, "hook_exec": 0}
+        #: VM id -> (network id, lease index) of its address; indices freed per network.
+        self._leases: dict[int, tuple[int, int]] = {}
+        self._free_leases: dict[int, list[int]] = {}
         self.drivers = DriverQueue()
         #: Drivers run on their own (front-end): allocations queue monitors, releases the
         #: scheduler.  ``False`` (the classic Cloud API) leaves that to the caller.
@@ -77,6 +82,17 @@ class CloudBase:
         self.caller = Caller()
 
     # -- plumbing --------------------------------------------------------------------------
+
+    def _release(self, vid: int) -> None:
+        """A VM reached DONE: its address goes back to its network (oned frees the lease)."""
+        lease = self._leases.pop(vid, None)
+        if lease is None:
+            return
+        nid, index = lease
+        heapq.heappush(self._free_leases.setdefault(nid, []), index)
+        net = self.nets.get(nid)
+        if net is not None:
+            net.used_leases = max(net.used_leases - 1, 0)
 
     def advance(self, low: int, high: int | None = None) -> int:
         """Move the cloud clock on by ``low`` seconds, or a random ``low..high``."""

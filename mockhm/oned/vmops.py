@@ -9,6 +9,8 @@ operations (``src/dm/DispatchManagerActions.cc``, ``src/lcm/LifeCycleActions.cc`
 
 from __future__ import annotations
 
+import heapq
+import ipaddress
 from collections.abc import Mapping
 from typing import Final
 
@@ -94,7 +96,7 @@ class VmOperations(VmTransitions):
         template["DISK"] = fake.one_disk(0, image_id if image_id is not None else 0, img_name)
         net = self.nets.get(net_id) if net_id is not None else None
         if net is not None and net.address_ranges:
-            ip = self._lease(net)
+            ip = self._lease(net, vid)
             net_name, nid = net.name, net.id
         else:
             ip, net_name, nid = fake.one_private_ipv4(), fake.one_vnet_name(), net_id or 0
@@ -117,13 +119,24 @@ class VmOperations(VmTransitions):
             extra = vm.to_xml(self.profile, history="last")
         return [state, self._api(call, params, result=vid, extra=extra)]
 
-    def _lease(self, net: VnetDocument) -> str:
+    def _lease(self, net: VnetDocument, vid: int) -> str:
+        """The next fresh address of the range, else the lowest one a DONE VM gave back."""
         ar = net.address_ranges[0]
         index = int(ar.get("NEXT_INDEX", "0"))
-        ar["NEXT_INDEX"] = str(index + 1)
+        size = int(ar.get("SIZE", "0"))
+        free = self._free_leases.setdefault(net.id, [])
+        if index < size:
+            ar["NEXT_INDEX"] = str(index + 1)
+        elif free:
+            index = heapq.heappop(free)
+        else:
+            raise CloudError(
+                f"network {net.id} ({net.name}) has no free address: all {size} of its address range are "
+                "leased; terminate a VM first or allocate another network"
+            )
         net.used_leases += 1
-        base = ar["IP"].rsplit(".", 1)
-        return f"{base[0]}.{int(base[1]) + index}"
+        self._leases[vid] = (net.id, index)
+        return str(ipaddress.ip_address(ar["IP"]) + index)
 
     # -- migration -------------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ class VmTransitions(CloudBase):
         vm.state, vm.lcm_state = state, lcm
         if state == "DONE":
             vm.etime = self.now
+            self._release(vm.id)
         return [self._emit(vm)]
 
     def _record(self, vm: VmDocument) -> History | None:

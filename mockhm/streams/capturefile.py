@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,8 @@ def parse_header(text: str, path: Path) -> dict[str, Any]:
         header = json.loads(text)
     except json.JSONDecodeError as err:
         raise _error(path, 1, None, f"header is not JSON: {err.msg}") from None
+    except RecursionError:
+        raise _error(path, 1, None, "header is JSON nested too deeply; expected a flat object") from None
     if not isinstance(header, dict):
         raise _error(path, 1, None, "header must be a JSON object")
     if header.get("format") != FORMAT:
@@ -134,21 +137,32 @@ def parse_header(text: str, path: Path) -> dict[str, Any]:
     return header
 
 
+def _json(text: str, path: Path, line: int) -> Any:
+    """``json.loads`` whose failures (also nesting too deep for Python) name the line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _error(path, line, None, f"not JSON: {err.msg} at column {err.colno}") from None
+    except RecursionError:
+        raise _error(path, line, None, "JSON nested too deeply; a capture line is a flat object") from None
+
+
 def parse_record(text: str, path: Path, line: int) -> CaptureRecord:
     """Parse and check one message line."""
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise _error(path, line, None, f"not JSON: {err.msg}") from None
+    obj = _json(text, path, line)
     if not isinstance(obj, dict):
         raise _error(path, line, None, "a message line must be a JSON object")
     for name in ("t", "wall"):
         value = obj.get(name)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise _error(path, line, name, f"expected a number, got {value!r}")
+            raise _error(path, line, name, f"expected a number, got {value!r:.60}")
+        if not math.isfinite(value) or value < 0:
+            raise _error(path, line, name, f"expected a finite number of seconds, 0 or more, got {value!r}")
     frames = obj.get("frames")
     if not isinstance(frames, list):
         raise _error(path, line, "frames", f"expected a list of frames, got {frames!r:.60}")
+    if not frames:
+        raise _error(path, line, "frames", "expected at least one frame (a message has a key), got []")
     decoded = tuple(_frame_at(frame, path, line, i) for i, frame in enumerate(frames))
     return CaptureRecord(float(obj["t"]), float(obj["wall"]), decoded)
 

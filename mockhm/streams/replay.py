@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final
 from mockhm.streams.renumber import KINDS, id_strides, rewrite_ids
 from mockhm.streams.scenario import Scenario, TimedMessage
 from mockhm.streams.sources import ReplaySource, describe_frames, load_source
-from mockhm.wire.errors import ScenarioError
+from mockhm.wire.errors import InvalidArgumentError, ScenarioError
 
 if TYPE_CHECKING:
     from mockhm.hookmanager.manager import HookManager
@@ -100,6 +100,25 @@ class Planned:
     loop: int
 
 
+#: Speed factors accepted besides 0/inf (beyond them the schedule is meaningless).
+MIN_SPEED = 1e-6
+MAX_SPEED = 1e9
+
+
+def check_speed(speed: object) -> float:
+    """The effective replay speed: a factor > 0, with 0 and ``math.inf`` meaning as fast as possible
+    (as ``mockhm serve --speed 0``).  Raises :class:`InvalidArgumentError` for anything else."""
+    if isinstance(speed, (int, float)) and not isinstance(speed, bool):
+        if speed == 0 or speed == math.inf:
+            return math.inf
+        if MIN_SPEED <= speed <= MAX_SPEED:
+            return float(speed)
+    raise InvalidArgumentError(
+        f"speed={speed!r}; expected a factor {MIN_SPEED:g}..{MAX_SPEED:g} (2 is twice as fast), or 0 or "
+        "math.inf for as fast as possible"
+    )
+
+
 def plan(
     source: ReplaySource,
     *,
@@ -115,12 +134,11 @@ def plan(
     go back treated as no gap), divided by ``speed``.  Loop ``k`` starts one mean gap
     after loop ``k-1`` ends, its ids shifted by ``k`` × the largest id seen + 1.
     """
-    if not speed > 0:
-        raise ValueError(f"speed={speed}; expected a number > 0 (inf sends as fast as possible)")
-    if loop < 1:
-        raise ValueError(f"loop={loop}; expected at least 1")
-    if max_gap is not None and max_gap < 0:
-        raise ValueError(f"max_gap={max_gap}; expected seconds >= 0")
+    speed = check_speed(speed)
+    if isinstance(loop, bool) or not isinstance(loop, int) or loop < 1:
+        raise InvalidArgumentError(f"loop={loop!r}; expected an integer, 1 or more")
+    if max_gap is not None and not (isinstance(max_gap, (int, float)) and 0 <= max_gap < math.inf):
+        raise InvalidArgumentError(f"max_gap={max_gap!r}; expected a finite number of seconds, 0 or more")
     msgs = source.messages
     offsets: list[float] = []
     current = 0.0

@@ -36,12 +36,13 @@ import yaml
 from mockhm.oned.cloud import Cloud
 from mockhm.streams.scenario_fields import (
     BUILDERS,
+    MAX_REPEAT,
     TIMING_FIELDS,
     TOP_FIELDS,
+    bounded_int,
     check_fields,
     check_int,
     check_number,
-    check_pos_int,
     fill_faker,
     substitute,
     timing_field,
@@ -52,6 +53,8 @@ from mockhm.wire.errors import ScenarioError, ScenarioNotFoundError
 from mockhm.wire.profiles import PROFILES
 
 FORMAT_VERSION: Final[int] = 1
+#: At most this many messages per scenario (issue 10, item 6): beyond, use ``mockhm load``.
+MAX_MESSAGES: Final[int] = 200_000
 #: Seconds between the messages of one step unless the scenario or step says otherwise.
 DEFAULT_GAP: Final[float] = 0.1
 SUFFIXES: Final[tuple[str, ...]] = (".yaml", ".yml")
@@ -180,7 +183,7 @@ def compile_scenario(
                 data.lines[name], f"unknown field; a scenario has {', '.join(TOP_FIELDS)}", field=name
             )
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:  # True == 1 in Python
         line = data.lines.get("format_version", data.line)
         raise where.error(
             line, f"expected format_version: {FORMAT_VERSION}, got {version!r}", field="format_version"
@@ -239,7 +242,7 @@ def compile_scenario(
             raise where.error(line, "give 'at' or 'after', not both", step=n, builder=builder, field="after")
         step_gap = timing_field(step, "gap", where, n, builder, check_number)
         step_gap = gap if step_gap is None else step_gap
-        repeat = timing_field(step, "repeat", where, n, builder, check_pos_int) or 1
+        repeat = timing_field(step, "repeat", where, n, builder, bounded_int(MAX_REPEAT)) or 1
         every = timing_field(step, "every", where, n, builder, check_number)
         start = float(at) if at is not None else end + float(after or 0.0)
         if messages and start < end:
@@ -265,6 +268,13 @@ def compile_scenario(
                 t = end + step_gap
             filled = fill_faker(dict(args), cloud, fail)
             frames_list = run_builder(build, builder, filled, args, where, n)
+            if len(messages) + len(frames_list) * (repeat - r) > MAX_MESSAGES:
+                raise where.error(
+                    line,
+                    f"the scenario would have more than {MAX_MESSAGES:,} messages (this step makes "
+                    f"{len(frames_list)} per repeat, {repeat} times); a longer stream is `mockhm load`",
+                    step=n, builder=builder,
+                )  # fmt: skip
             for i, frames in enumerate(frames_list):
                 messages.append(TimedMessage(round(t + i * step_gap, 9), frames, n))
             end = messages[-1].t if frames_list else max(end, t)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -41,6 +42,25 @@ def _nonneg_int(v: Any) -> str | None:
 
 def check_pos_int(v: Any) -> str | None:
     return check_int(v) or (None if v >= 1 else "expected an integer >= 1")
+
+
+#: Bounds of the fields that multiply work (issue 10, item 6): a scenario is for people; a
+#: longer stream is ``mockhm load`` (or ``repeat`` of a smaller step).
+MAX_REPEAT: Final = 10_000
+MAX_COUNT: Final = 1_000
+MAX_ROUNDS: Final = 1_000
+
+
+def bounded_int(high: int) -> Checker:
+    """An integer 1..``high``."""
+
+    def check(v: Any) -> str | None:
+        problem = check_pos_int(v)
+        if problem is None and v > high:
+            problem = f"{v} is too large: expected an integer >= 1 and at most {high:,}"
+        return problem
+
+    return check
 
 
 def _str(v: Any) -> str | None:
@@ -107,9 +127,9 @@ def _params(v: Any) -> str | None:
 
 
 def check_number(v: Any) -> str | None:
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf:
         return None
-    return "expected a number of seconds >= 0"
+    return "expected a finite number of seconds >= 0"
 
 
 def _frames(v: Any) -> str | None:
@@ -157,7 +177,7 @@ BUILDERS: Final[dict[str, dict[str, tuple[Checker, bool]]]] = {
         "call": (_choice(("one.vm.allocate", "one.template.instantiate")), False),
     },
     "vm_lifecycle": {
-        "count": (check_pos_int, False),
+        "count": (bounded_int(MAX_COUNT), False),
         "actions": (_actions, False),
         "name": (_str, False),
         "image": (_id("last"), False),
@@ -200,8 +220,8 @@ BUILDERS: Final[dict[str, dict[str, tuple[Checker, bool]]]] = {
     "raw": {"frames": (_frames, True), "label": (_str, False)},
     "story": {
         "name": (_choice(_STORIES), True),
-        "rounds": (check_pos_int, False),
-        "vms_per_round": (check_pos_int, False),
+        "rounds": (bounded_int(MAX_ROUNDS), False),
+        "vms_per_round": (bounded_int(MAX_COUNT), False),
     },
 }
 

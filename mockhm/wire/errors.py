@@ -7,6 +7,10 @@ class MockHMError(Exception):
     """Base class of every error mockhm raises on purpose."""
 
 
+class InvalidArgumentError(MockHMError, ValueError):
+    """An argument outside its allowed values; the message names it, the values and the fix."""
+
+
 class UnknownProfileError(MockHMError, ValueError):
     """A release profile name that mockhm does not know."""
 

@@ -214,6 +214,9 @@ def test_marker_mode_beats_the_command_line(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [f"*cassette {path} does not exist and record mode 'none' (from marker) never records*"]
     )
+    # Issue 10 item 15: the advice names the marker, which outranks --hm-record-mode.
+    result.stdout.fnmatch_lines(['*change the marker to @pytest.mark.hookmanager_cassette(mode="once")*'])
+    result.stdout.no_fnmatch_line("*--hm-record-mode=once*")
     assert not path.exists()
 
 

@@ -1,0 +1,135 @@
+"""Argument types of the command line: a bad value is a usage error (exit 2) that names the
+allowed values, raised by argparse before anything binds, connects, reads or writes."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from mockhm.hookmanager.endpoints import EndpointError, check_endpoint
+
+#: The largest rate or speed factor accepted: beyond it pacing is meaningless (use 0: flat out).
+MAX_RATE = 1e9
+#: The smallest non-zero rate or speed factor: one message per ~11.6 days.
+MIN_RATE = 1e-6
+
+
+def integer(low: int | None = 0, high: int | None = None, *, what: str = "") -> Callable[[str], int]:
+    """An integer in ``low..high`` (either end open when ``None``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer{_range(low, high, what)}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range{_range(low, high, what)}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _range(low: float | None, high: float | None, what: str) -> str:
+    if low is not None and high is not None:
+        text = f"; expected {low:g}..{high:g}"
+    elif low is not None:
+        text = f"; expected {low:g} or more"
+    elif high is not None:
+        text = f"; expected at most {high:g}"
+    else:
+        text = ""
+    return text + (f" ({what})" if what else "")
+
+
+def number(
+    low: float = 0.0, high: float = math.inf, *, low_open: bool = False, zero: bool = False, what: str = ""
+) -> Callable[[str], float]:
+    """A finite number in ``[low, high]`` (``(low, high]`` with ``low_open``); ``zero`` also allows 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = math.isfinite(value) and value <= high and (value > low if low_open else value >= low)
+        if not ok and not (zero and value == 0):
+            bound = f"more than {low:g}" if low_open else f"{low:g} or more"
+            if high != math.inf:
+                bound += f" and at most {high:g}"
+            extra = f"0 ({what}) or " if zero else ""
+            suffix = f" ({what})" if what and not zero else ""
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {extra}a finite number {bound}{suffix}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+#: ``--rate``: 0 (as fast as possible) or MIN_RATE..MAX_RATE messages per second.
+rate = number(MIN_RATE, MAX_RATE, zero=True, what="as fast as possible")
+#: ``--speed``: 0 (flat out) or MIN_RATE..MAX_RATE.
+speed = number(MIN_RATE, MAX_RATE, zero=True, what="flat out")
+#: seconds that may be 0 (``--max-gap``, ``--drain``, ``--linger``).
+seconds = number(0.0, 10 * 365 * 86400.0, what="seconds")
+#: seconds that must be more than 0 (``record --duration``, timeouts).
+positive_seconds = number(0.0, 10 * 365 * 86400.0, low_open=True, what="seconds")
+
+
+def port(text: str) -> str:
+    """A TCP port 1..65535, or ``*`` (or 0) for any free one."""
+    if text in ("*", "0"):
+        return text
+    if text.isdigit() and 0 < int(text) <= 65535:
+        return str(int(text))
+    raise argparse.ArgumentTypeError(f"{text!r}: expected a port 1..65535, or * for any free one")
+
+
+def bind_endpoint(text: str) -> str:
+    """An endpoint to bind: tcp://HOST:PORT (port 1..65535 or *), ipc://PATH, inproc://NAME."""
+    try:
+        check_endpoint(text, bind=True)
+    except EndpointError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def connect_endpoint(text: str) -> str:
+    """An endpoint to connect to: tcp://HOST:PORT (port 1..65535), ipc://PATH, inproc://NAME."""
+    try:
+        check_endpoint(text, bind=False)
+    except EndpointError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def key_filter(text: str) -> str:
+    """A subscription prefix: keys are ASCII, so is a filter that can ever match."""
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a filter is a prefix of an ASCII key such as 'EVENT STATE VM/'; no key can match it"
+        )
+    return text
+
+
+def output_file(*suffixes: str) -> Callable[[str], str]:
+    """A file to write, with one of ``suffixes`` (any if none), in a directory that exists."""
+
+    def parse(text: str) -> str:
+        path = Path(text)
+        if suffixes and not text.endswith(suffixes):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a file name ending {' or '.join(suffixes)}")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r}: directory {str(parent)!r} does not exist")
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a file name")
+        if not os.access(parent, os.W_OK):
+            raise argparse.ArgumentTypeError(f"{text!r}: directory {str(parent)!r} is not writable")
+        return text
+
+    parse.__name__ = "file"
+    return parse

@@ -1,0 +1,150 @@
+"""Issue 10 on the command line: one error policy (1 handled, 2 usage, 99 threshold, 70 bug),
+bad arguments named with their allowed values (items 5, 7, 17), ports (7), nobody subscribed (11)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockhm.cli import EXIT_BUG, EXIT_ERROR, EXIT_USAGE, main, run_command
+
+LOOP = "tcp://127.0.0.1:*"
+
+
+def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    assert exit_.value.code == EXIT_USAGE, argv
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["serve", "--rate", "1e-300"], "expected 0 (as fast as possible) or a finite number"),
+        (["serve", "--rate", "nan"], "expected 0 (as fast as possible) or a finite number"),
+        (["serve", "--rate", "-5"], "expected 0 (as fast as possible) or a finite number"),
+        (["serve", "--hwm", "-1"], "-1 is out of range; expected 0 or more"),
+        (["serve", "x.jsonl", "--speed", "nan"], "expected 0 (flat out) or a finite number"),
+        (["serve", "x.jsonl", "--speed", "-1"], "expected 0 (flat out) or a finite number"),
+        (["serve", "x.jsonl", "--loop", "-3"], "-3 is out of range; expected 1 or more"),
+        (["serve", "x.jsonl", "--max-gap", "-1"], "expected a finite number 0 or more"),
+        (["serve", "-p", "70000"], "'70000': expected a port 1..65535, or * for any free one"),
+        (["serve", "-p", "-1"], "'-1': expected a port 1..65535"),
+        (["serve", "-l", "99999"], "'99999': expected a port 1..65535"),
+        (["serve", "--events", "tcp://127.0.0.1:99999"], "port '99999' is out of range; expected 1..65535"),
+        (["serve", "--count", "-1"], "-1 is out of range; expected 0 or more"),
+        (["serve", "--filter", "é", "x.jsonl"], "a filter is a prefix of an ASCII key"),
+        (
+            ["record", "notanendpoint", "-o", "r.jsonl"],
+            "has no transport; expected e.g. tcp://127.0.0.1:2101",
+        ),
+        (["record", "tcp://127.0.0.1:2101", "--filter", "é", "-o", "r.jsonl"], "ASCII key"),
+        (["record", "tcp://127.0.0.1:2101", "--duration", "-1", "-o", "r.jsonl"], "more than 0"),
+        (
+            ["record", "tcp://127.0.0.1:2101", "-o", "/nonexistent/r.jsonl"],
+            "directory '/nonexistent' does not",
+        ),
+        (["generate", "-o", "/nonexistent/x.jsonl"], "directory '/nonexistent' does not exist"),
+        (["generate", "-o", "g.txt"], "expected a file name ending .jsonl or .yaml or .yml"),
+        (["load", "--max", "--count", "1", "--body-size", "-5"], "-5 is out of range; expected 0.."),
+        (["load", "--rate", "0", "--count", "1"], "expected a finite number 1e-06 or more"),
+        (["load", "--max", "--count", "0"], "0 is out of range; expected 1 or more"),
+    ],
+)
+def test_bad_arguments_are_usage_errors_naming_the_allowed_values(
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    """Items 5, 7, 17: each used to run (wrapping, hanging or a traceback) instead."""
+    err = _usage(capsys, *argv)
+    assert says in err, err
+
+
+def test_handled_error_exits_1_and_a_bug_exits_70(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    assert main(["serve", str(missing), "--events", LOOP, "--reports", LOOP]) == EXIT_ERROR
+
+    def broken(args: argparse.Namespace) -> int:
+        return {}["no such key"]  # type: ignore[no-any-return]
+
+    capsys.readouterr()
+    code = run_command(argparse.Namespace(command="serve", func=broken))
+    err = capsys.readouterr().err
+    assert code == EXIT_BUG == 70
+    assert "Traceback" in err and "internal error: this is a bug in mockhm" in err
+
+
+def test_capture_with_no_frames_or_bad_offsets_is_a_handled_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Items 5 and 17: ``"frames": []`` raised IndexError in serve; t NaN/Infinity/-100 passed."""
+    header = '{"format": "mockhm-capture", "version": 1, "profile": "7.4"}\n'
+    cases = {
+        '{"t": 0, "wall": 0, "frames": []}': "field 'frames': expected at least one frame",
+        '{"t": NaN, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
+        '{"t": Infinity, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
+        '{"t": -100, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
+        '{"t": 0, "wall": 0, "frames": ' + "[" * 100_000 + "]" * 100_000 + "}": "nested too deeply",
+    }
+    for line, says in cases.items():
+        path = tmp_path / "c.jsonl"
+        path.write_text(header + line + "\n")
+        assert main(["serve", str(path), "--events", LOOP, "--reports", LOOP]) == EXIT_ERROR
+        out = capsys.readouterr()
+        assert f"{path}:2: " in out.out + out.err and says in out.out + out.err
+        assert "Traceback" not in out.err
+
+
+def test_speed_zero_replays_flat_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--speed 0`` said "flat out" but fell back to real time; a 1000 s gap would time out."""
+    header = '{"format": "mockhm-capture", "version": 1, "profile": "7.4"}\n'
+    lines = [
+        '{"t": 0, "wall": 0, "frames": ["RETRY", "eA=="]}',
+        '{"t": 1000, "wall": 0, "frames": ["RETRY", "eA=="]}',
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text(header + "\n".join(lines) + "\n")
+    assert main(["serve", str(path), "--speed", "0", "--events", LOOP, "--reports", LOOP]) == 0
+    assert "sent 2" in capsys.readouterr().out
+
+
+def test_lossless_load_with_nobody_subscribed_breaks_loss_threshold(tmp_path: Path) -> None:
+    """Item 11: every message went to nobody, so ``loss==0`` is broken (exit 99), not passed."""
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mockhm", "load", "--events", LOOP, "--reports", LOOP, "--wait", "0",
+         "--lossless", "--max", "--count", "50", "--pool", "10", "--threshold", "loss==0",
+         "--json", str(out), "--quiet", "--linger", "0"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 99, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert (data["sent"], data["refused"], data["unrouted"], data["loss"]) == (50, 0, 50, 50)
+    assert "sent to nobody" in proc.stdout
+
+
+def test_help_documents_the_exit_codes() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mockhm", "--help"], capture_output=True, text=True, timeout=60
+    )
+    text = " ".join(proc.stdout.split())
+    assert (
+        "70 an unexpected error, i.e. a bug in mockhm" in text and "99 a load --threshold was broken" in text
+    )
+
+
+def test_serve_banner_warns_about_a_bind_outside_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 8: ``serve -b 0.0.0.0`` said nothing."""
+    assert main(["serve", "-b", "0.0.0.0", "-p", "*", "-l", "*", "--count", "0", "--drain", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: the events socket is bound to tcp://0.0.0.0:" in out
+    assert "WARNING: the reports socket is bound to tcp://0.0.0.0:" in out
+    assert main(["serve", "-p", "*", "-l", "*", "--count", "0", "--drain", "0"]) == 0
+    assert "WARNING" not in capsys.readouterr().out

@@ -1,0 +1,189 @@
+"""Issue 10 on real sockets: subscription counting (9), close frees the port (10), bounded
+reports (4), large reports (16), nobody subscribed (11), timeout wording (13), ports (7),
+binds outside loopback (8), large zero-copy frames at exit (2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pytest
+import zmq
+
+from mockhm import BindError, HookManager, SubscriberTimeoutError, encode_report, state_event
+
+LOOP = "tcp://127.0.0.1:*"
+
+
+def _sub(ctx: zmq.Context[zmq.Socket[bytes]], endpoint: str) -> zmq.Socket[bytes]:
+    sock = ctx.socket(zmq.SUB)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.RCVTIMEO, 2000)
+    sock.connect(endpoint)
+    return sock
+
+
+def test_same_filter_twice_from_one_subscriber_counts_once(
+    zmq_context: zmq.Context[zmq.Socket[bytes]],
+) -> None:
+    """Item 9.  Checked on libzmq 4.3.5 (see the note): a SUB that subscribes ``K`` twice after
+    connecting makes XPUB_VERBOSER deliver two subscribe notices, but the SUB keeps a count
+    and sends one unsubscribe when its count reaches zero, and a disconnect announces each of
+    the connection's filters once.  So the filter is one subscription of one subscriber."""
+    with HookManager(LOOP, None) as hm:
+        hem = _sub(zmq_context, hm.events_endpoint)
+        key = b"EVENT STATE VM/ACTIVE/RUNNING/"
+        hem.setsockopt(zmq.SUBSCRIBE, b"HELLO")
+        hm.wait_for_subscribers(1, prefix="HELLO")  # connected: what follows is sent as set
+        hem.setsockopt(zmq.SUBSCRIBE, key)  # two hooks share the key (what HEM does)
+        hem.setsockopt(zmq.SUBSCRIBE, key)
+        hem.setsockopt(zmq.SUBSCRIBE, b"EVENT API one.vm.allocate ")
+        hem.setsockopt(zmq.SUBSCRIBE, b"FLUSH1")  # one peer's notices arrive in order
+        hm.wait_for_subscribers(1, prefix="FLUSH1")
+        assert hm.statistics().subscriptions_seen == 5  # the duplicate did arrive as a notice
+        other = _sub(zmq_context, hm.events_endpoint)
+        other.setsockopt(zmq.SUBSCRIBE, key)
+        other.setsockopt(zmq.SUBSCRIBE, b"FLUSH2")
+        hm.wait_for_subscribers(1, prefix="FLUSH2")
+        assert hm.subscriptions.count(key.decode()) == 2  # hem once, other once
+        hem.setsockopt(zmq.UNSUBSCRIBE, key)
+        hem.setsockopt(zmq.UNSUBSCRIBE, key)  # hem's count reaches 0: one notice
+        other.close(0)
+        hm.wait_for_unsubscribed("FLUSH2")
+        hm.wait_for_unsubscribed(key.decode())
+        hem.close(0)
+        hm.wait_for_unsubscribed("EVENT API one.vm.allocate ")
+        hm.wait_for_unsubscribed("FLUSH1")
+        hm.wait_for_unsubscribed("HELLO")
+        assert hm.subscriptions == []
+
+
+def test_restarted_subscriber_shows_the_same_filters(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+    """Item 9: after a HEM restart the same filters are listed, not one fewer or more."""
+    keys = [
+        b"EVENT STATE VM/ACTIVE/RUNNING/",
+        b"EVENT STATE VM/ACTIVE/RUNNING/",
+        b"EVENT API one.vm.allocate ",
+    ]
+    with HookManager(LOOP, None) as hm:
+        for _ in range(3):
+            hem = _sub(zmq_context, hm.events_endpoint)
+            for key in keys:
+                hem.setsockopt(zmq.SUBSCRIBE, key)
+            hem.setsockopt(zmq.SUBSCRIBE, b"FLUSH")
+            hm.wait_for_subscribers(1, prefix="FLUSH")
+            assert hm.subscriptions == sorted({k.decode() for k in keys} | {"FLUSH"})
+            hem.close(0)
+            for key in {*keys, b"FLUSH"}:
+                hm.wait_for_unsubscribed(key.decode())
+            assert hm.subscriptions == []
+
+
+def test_close_returns_with_the_port_free() -> None:
+    """Item 10: an immediate re-bind of the same endpoints always succeeds."""
+    hm = HookManager(LOOP, LOOP)
+    events, reports = hm.events_endpoint, hm.reports_endpoint
+    assert reports is not None
+    hm.close()
+    for _ in range(100):
+        hm = HookManager(events, reports)
+        hm.close()
+
+
+def test_serve_keeps_a_bounded_number_of_reports_and_counts_all(
+    zmq_context: zmq.Context[zmq.Socket[bytes]],
+) -> None:
+    """Item 4 (first half): ``keep_reports`` bounds the list; statistics keep the exact count."""
+    with HookManager(LOOP, LOOP, keep_reports=5) as hm:
+        assert hm.reports_endpoint is not None
+        req = zmq_context.socket(zmq.REQ)
+        req.setsockopt(zmq.LINGER, 0)
+        req.setsockopt(zmq.RCVTIMEO, 2000)
+        req.connect(hm.reports_endpoint)
+        for i in range(40):
+            req.send(encode_report(0, i, stdout="x" * 100))
+            assert req.recv() == b"ACK"
+        assert [r.hook_id for r in hm.reports] == list(range(35, 40))
+        assert len(hm.report_times) == 5
+        assert hm.statistics().reports == 40
+        assert hm.wait_for_report(39, timeout=1).hook_id == 39
+
+
+def test_a_20_mb_report_is_read_not_stored_as_an_error(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+    """Item 16: libxml2's 10 MB text-node limit must not turn a valid report into an error."""
+    with HookManager(LOOP, LOOP) as hm:
+        assert hm.reports_endpoint is not None
+        req = zmq_context.socket(zmq.REQ)
+        req.setsockopt(zmq.LINGER, 0)
+        req.setsockopt(zmq.RCVTIMEO, 10_000)
+        req.connect(hm.reports_endpoint)
+        stdout = "y" * (15 << 20)
+        req.send(encode_report(0, 7, stdout=stdout))
+        assert req.recv() == b"ACK"
+        report = hm.wait_for_report(7, timeout=5)
+        assert report.error is None
+        assert report.stdout == stdout
+
+
+def test_sends_with_nobody_subscribed_are_counted() -> None:
+    """Item 11: a message sent while no subscription exists went to nobody; say so."""
+    with HookManager(LOOP, None, lossless=True) as hm:
+        hm.publish(state_event("VM", 1, "PENDING"))
+        stats = hm.statistics()
+        assert (stats.sent, stats.refused, stats.unrouted) == (2, 0, 2)
+
+
+def test_timeout_message_says_none_matched(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+    """Item 13: active filters that do not match the prefix are not 'seen' matches."""
+    with HookManager(LOOP, None) as hm:
+        sub = _sub(zmq_context, hm.events_endpoint)
+        sub.setsockopt(zmq.SUBSCRIBE, b"EVENT API ")
+        hm.wait_for_subscribers(1)
+        with pytest.raises(SubscriberTimeoutError) as err:
+            hm.wait_for_subscribers(1, prefix="EVENT STATE VM/", timeout=0.2)
+        text = str(err.value)
+        assert "0 matching" in text and "1 active" in text and "saw 1" not in text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "wrapped"),
+    [("tcp://127.0.0.1:70000", "4464"), ("tcp://127.0.0.1:99999", "34463"), ("tcp://127.0.0.1:-1", "65535")],
+)
+def test_out_of_range_ports_are_refused(endpoint: str, wrapped: str) -> None:
+    """Item 7: libzmq wraps ports modulo 65536; mockhm refuses them, naming the range."""
+    with pytest.raises(BindError, match=r"port .* 1\.\.65535"):
+        HookManager(endpoint, None)
+    del wrapped
+
+
+def test_bind_outside_loopback_warns() -> None:
+    """Item 8: 0.0.0.0 and * expose the bodies and the report channel; loopback does not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HookManager(LOOP, LOOP).close()
+    with pytest.warns(UserWarning, match="not loopback"):
+        HookManager("tcp://0.0.0.0:*", None).close()
+    with pytest.warns(UserWarning, match="not loopback"):
+        HookManager(LOOP, "tcp://*:*").close()
+
+
+def test_large_frames_being_written_at_exit_do_not_abort() -> None:
+    """Item 2: libzmq aborted ("Bad address (src/tcp.cpp:227)") when a zero-copy frame was
+    freed at exit while the I/O thread still wrote it; frames are handed over as copies."""
+    script = textwrap.dedent(
+        """
+        import zmq, mockhm
+        hm = mockhm.HookManager("tcp://127.0.0.1:*", None)
+        s = zmq.Context.instance().socket(zmq.SUB); s.linger = 0
+        s.setsockopt(zmq.SUBSCRIBE, b""); s.connect(hm.events_endpoint)
+        hm.wait_for_subscribers(1)
+        for _ in range(3):
+            hm.send_frames([b"EVENT API one.vm.info 1", bytearray(b"x" * (64 << 20))])
+        hm.close()
+        """
+    )
+    for _ in range(5):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-500:]
