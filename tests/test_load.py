@@ -262,8 +262,13 @@ def test_hem_reports_give_latency_from_the_schedule(
     assert report.stamped > 0 and report.stamped < report.sent  # API events carry no template
     assert report.acked == report.stamped
     assert report.unacked == 0 and report.loss == 0
-    # The base64 executor also reports unstamped messages: they are counted, never matched.
-    assert report.unmatched_reports == (0 if plain else report.sent - report.stamped)
+    # The base64 executor also reports unstamped messages: they are counted, never matched.  The
+    # drain ends when the last stamped message is acknowledged, so reports of unstamped messages
+    # sent after it may still be on their way: at most sent - stamped of them are counted.
+    if plain:
+        assert report.unmatched_reports == 0
+    else:
+        assert 0 < report.unmatched_reports <= report.sent - report.stamped
     lat = report.latency_ms
     assert lat is not None and lat["count"] == report.acked
     assert 0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"]

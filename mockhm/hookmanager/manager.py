@@ -64,24 +64,25 @@ _first = operator.itemgetter(0)
 class Statistics:
     """A snapshot of what a :class:`HookManager` did since it started or was reset."""
 
-    #: Messages handed to ZeroMQ (in faithful mode some may still be dropped at the HWM).
     sent: int = 0
-    #: Bytes of all frames sent.
+    """Messages handed to ZeroMQ (in faithful mode some may still be dropped at the HWM)."""
     sent_bytes: int = 0
-    #: Messages sent per key (frame 1).
+    """Bytes of all frames sent."""
     sent_per_key: dict[str, int] = field(default_factory=dict)
-    #: Messages refused at the high-water mark (lossless mode only) and therefore not sent.
+    """Messages sent per key (frame 1)."""
     refused: int = 0
-    #: Subscription notices seen (every subscriber's every filter), and unsubscriptions.
+    """Messages refused at the high-water mark (lossless mode only) and therefore not sent."""
     subscriptions_seen: int = 0
+    """Subscription notices seen (every subscriber's every filter)."""
     unsubscriptions_seen: int = 0
-    #: Filters active now, one entry per subscriber and filter.
+    """Unsubscription notices seen (a subscriber dropped a filter or disconnected)."""
     subscriptions: tuple[str, ...] = ()
-    #: Reports received on the 2102 channel (all of them, also those no longer kept).
+    """Filters active now, one entry per subscriber and filter."""
     reports: int = 0
-    #: Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody
-    #: (not counted as refused, even in lossless mode).
+    """Reports received on the 2102 channel (all of them, also those no longer kept)."""
     unrouted: int = 0
+    """Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody (not
+    counted as refused, even in lossless mode)."""
 
 
 class HookManager(Waits, Oracle, Restarts):
