@@ -15,6 +15,7 @@ not shipped.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 import subprocess
@@ -24,12 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"^<!-- mockhm:([a-z-]+) -->$", re.MULTILINE)
-_WIDTH = "100"
+_WIDTH = "80"  # what fits the content column without scrolling
 
 
 @functools.cache
 def _run(*args: str) -> str:
-    """Output of ``python -m ARGS`` in an empty directory, 100 columns, no inherited pytest options."""
+    """Output of ``python -m ARGS`` in an empty directory, 80 columns, no inherited pytest options."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MOCKHM_"))}
     env.update(COLUMNS=_WIDTH, NO_COLOR="1", TERM="dumb")
     with tempfile.TemporaryDirectory(prefix="mockhm-docs-") as cwd:
@@ -171,6 +172,12 @@ def api() -> str:
     return "\n".join(parts)
 
 
+def pytest_api() -> str:
+    """One ``::: pytest_mockhm.NAME`` per name of ``pytest_mockhm.__all__`` (the fixture objects' types)."""
+    names = importlib.import_module("pytest_mockhm").__all__  # installed name of pytest_plugin/
+    return "\n".join(f"::: pytest_mockhm.{name}\n    options:\n      heading_level: 3\n" for name in names)
+
+
 def errors() -> str:
     """A table of the exceptions of ``mockhm.__all__``: built-in bases and first docstring line."""
     import mockhm
@@ -189,6 +196,7 @@ def errors() -> str:
 _GENERATORS: dict[str, Callable[[], str]] = {
     "api": api,
     "errors": errors,
+    "pytest-api": pytest_api,
     "cli": cli,
     "profiles": profiles,
     "scenarios": scenarios,

@@ -132,3 +132,36 @@ def test_sdist_ships_examples_and_docs(tmp_path: Path) -> None:
 def test_site_url_is_the_documentation_url() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert f"site_url: {_urls()['Documentation']}\n" in config
+
+
+def test_scenario_builder_table_matches_the_loader() -> None:
+    """docs/reference/file-formats.md lists exactly the builders and fields the loader accepts,
+    required ones in bold."""
+    from mockhm.streams.scenario_fields import BUILDERS, TIMING_FIELDS, TOP_FIELDS
+
+    text = (DOCS / "reference" / "file-formats.md").read_text(encoding="utf-8")
+    table = text[text.index("| builder | fields") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented: dict[str, dict[str, bool]] = {}
+    for row in table:
+        builder, fields = re.match(r"\| `(\w+)` \| (.*?) \|", row).groups()  # type: ignore[union-attr]
+        fields = re.sub(r"\([^)]*\)", "", fields)  # allowed values in brackets are not fields
+        documented[builder] = {
+            name: bold == "**" for bold, name in re.findall(r"(\*\*)?`(\w+)`(?:\*\*)?", fields)
+        }
+    actual = {b: {f: required for f, (_check, required) in fs.items()} for b, fs in BUILDERS.items()}
+    assert documented == actual
+    for section, names in (("Top-level fields", TOP_FIELDS), ("Step timing", TIMING_FIELDS)):
+        part = text[text.index(f"### {section}") :].split("\n\n", 2)[1]
+        assert set(re.findall(r"^\| `(\w+)` \|", part, re.M)) == set(names), section
+
+
+def test_exit_code_table_is_the_cli_policy() -> None:
+    """docs/reference/exit-codes.md lists exactly the exit codes the command line uses."""
+    from mockhm import cli
+
+    codes = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    text = (DOCS / "reference" / "exit-codes.md").read_text(encoding="utf-8")
+    table = text[text.index("| code | meaning |") :].split("\n\n", 1)[0]
+    assert {int(c) for c in re.findall(r"^\| (\d+) \|", table, re.M)} == codes
+    for code in codes - {0}:
+        assert f" {code} " in cli.EPILOG or f" {code};" in cli.EPILOG, code

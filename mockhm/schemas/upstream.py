@@ -227,7 +227,8 @@ def drift_markdown(rows: Sequence[DriftRow], *, upstream_label: str) -> str:
         "",
         f"Bodies as mockhm builds them, checked against mockhm's schemas and against "
         f"OpenNebula's `{upstream_label}` XSDs with the namespace `{UPSTREAM_NS}` injected "
-        "into every element (oned sends none). Reference §8 explains each defect. "
+        "into every element (oned sends none); [the wire protocol](protocol.md#schemas) says why "
+        "they disagree. "
         "`mockhm validate --upstream DIR` runs the same check on any capture.",
         "",
         "| body | mockhm | upstream | upstream's first complaint |",
@@ -269,7 +270,8 @@ def drift_cases(profile: str | Profile | None = None) -> list[DriftCase]:
         ("api-xml-template", "API with an XML template as IN value",
          lambda: api_event("one.vm.allocate", ["<TEMPLATE><CPU>1</CPU></TEMPLATE>", False],
                            result=5, profile=p).body),
-        ("api-ampersand", "API with `&` in a template string (ill-formed on purpose, §3.2.1)",
+        ("api-ampersand",
+         "API with `&` in a template string (ill-formed on purpose, [escaping](protocol.md#escaping))",
          lambda: api_event("one.vm.update", [5, 'DESCRIPTION="a & b"', 1], result=5,
                            profile=p, ill_formed=True).body),
         ("vm-pending", "STATE VM PENDING (allocated, never deployed)",
@@ -287,7 +289,7 @@ def drift_cases(profile: str | Profile | None = None) -> list[DriftCase]:
          lambda: state_event("IMAGE", 3, "READY", profile=p).body),
         ("net-ready", "STATE NET READY",
          lambda: state_event("NET", 2, "READY", profile=p).body),
-        ("net-update-failure", "STATE NET UPDATE_FAILURE (empty STATE, §4.5)",
+        ("net-update-failure", "STATE NET UPDATE_FAILURE (empty STATE, [states](protocol.md#other-states))",
          lambda: state_event("NET", 2, "UPDATE_FAILURE", profile=p).body),
         ("retry", "RETRY without REMOTE_HOST",
          lambda: retry_message(0, "PEhPT0tfTUVTU0FHRT4= 5", profile=p).body),
