@@ -57,13 +57,19 @@ class Cassette:
     """
 
     path: Path
+    """The capture file."""
     mode: str = "none"
+    """The record mode (see above)."""
     endpoint: str | None = None
+    """The live Hook Manager's events endpoint (needed to record)."""
     filters: Sequence[str] = ("",)
+    """Subscription prefixes while recording."""
     scrub: bool = True
+    """Scrub recorded bodies (the default)."""
     recorder: Recorder | None = None
-    #: What the last :meth:`start` replayed, if it replayed.
+    """The running recorder while :meth:`start` records, else ``None``."""
     last_replay: ReplayReport | None = None
+    """What the last :meth:`start` replayed, if it replayed."""
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)

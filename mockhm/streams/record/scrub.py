@@ -90,8 +90,11 @@ class Scrubber:
     """
 
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Values replaced, per field (``UNAME``, ``IP``, ``CONTEXT``, ...)."""
     ill_formed: int = 0
+    """Bodies that were not well-formed XML (scrubbed textually, the same way)."""
     unscrubbable: int = 0
+    """Messages that could not be decoded at all (kept as received)."""
     _names: dict[tuple[str, str], str] = field(default_factory=dict)
     _ips: dict[str, str] = field(default_factory=dict)
 
