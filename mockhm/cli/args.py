@@ -15,6 +15,9 @@ from mockhm.hookmanager.endpoints import EndpointError, check_endpoint
 MAX_RATE = 1e9
 #: The smallest non-zero rate or speed factor: one message per ~11.6 days.
 MIN_RATE = 1e-6
+#: Ten years in seconds: the longest duration, gap or timeout accepted (``threading`` waits
+#: overflow on absurd ones); not shown in messages.
+_FOREVER = 10 * 365 * 86400.0
 
 
 def integer(low: int | None = 0, high: int | None = None, *, what: str = "") -> Callable[[str], int]:
@@ -33,13 +36,13 @@ def integer(low: int | None = 0, high: int | None = None, *, what: str = "") -> 
     return parse
 
 
-def _range(low: float | None, high: float | None, what: str) -> str:
+def _range(low: int | None, high: int | None, what: str) -> str:
     if low is not None and high is not None:
-        text = f"; expected {low:g}..{high:g}"
+        text = f"; expected {low:,}..{high:,}"
     elif low is not None:
-        text = f"; expected {low:g} or more"
+        text = f"; expected {low:,} or more"
     elif high is not None:
-        text = f"; expected at most {high:g}"
+        text = f"; expected at most {high:,}"
     else:
         text = ""
     return text + (f" ({what})" if what else "")
@@ -58,7 +61,7 @@ def number(
         ok = math.isfinite(value) and value <= high and (value > low if low_open else value >= low)
         if not ok and not (zero and value == 0):
             bound = f"more than {low:g}" if low_open else f"{low:g} or more"
-            if high != math.inf:
+            if high < _FOREVER:
                 bound += f" and at most {high:g}"
             extra = f"0 ({what}) or " if zero else ""
             suffix = f" ({what})" if what and not zero else ""
@@ -73,10 +76,10 @@ def number(
 rate = number(MIN_RATE, MAX_RATE, zero=True, what="as fast as possible")
 #: ``--speed``: 0 (flat out) or MIN_RATE..MAX_RATE.
 speed = number(MIN_RATE, MAX_RATE, zero=True, what="flat out")
-#: seconds that may be 0 (``--max-gap``, ``--drain``, ``--linger``).
-seconds = number(0.0, 10 * 365 * 86400.0, what="seconds")
+#: seconds that may be 0 (``--max-gap``, ``--drain``, ``--linger``); ten years at most.
+seconds = number(0.0, _FOREVER, what="seconds")
 #: seconds that must be more than 0 (``record --duration``, timeouts).
-positive_seconds = number(0.0, 10 * 365 * 86400.0, low_open=True, what="seconds")
+positive_seconds = number(0.0, _FOREVER, low_open=True, what="seconds")
 
 
 def port(text: str) -> str:

@@ -16,6 +16,20 @@ from mockhm.streams.replay import ReplayReport, replay
 from mockhm.streams.sources import ReplaySource, load_source
 
 
+def due_reports(filters: list[str], key: str) -> int:
+    """Reports a HEM-style executor sends for a message: one per subscribed filter it matches."""
+    return sum(1 for f in filters if f and key.startswith(f) and f.startswith(("EVENT ", "RETRY")))
+
+
+def drain_reports(hm: HookManager, expected: int, drain: float, stop: threading.Event | None) -> None:
+    """Before exiting, wait up to ``drain`` s for the reports still due (issue 10, item 12)."""
+    if drain > 0 and expected > hm.statistics().reports:
+        print(
+            f"  waiting up to {drain:g} s for {expected - hm.statistics().reports} report(s) due…", flush=True
+        )
+        hm.wait_for_reports(expected, timeout=drain, stop=stop)
+
+
 def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:
     """Wait for ``count`` subscriptions (none if 0), giving up promptly when ``stop`` is set."""
     if not count:
@@ -110,6 +124,10 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
             )
         finally:
             done()
-        print(f"mockhm: {report.summary()}", flush=True)
+        if not stop.is_set():
+            filters = hm.subscriptions
+            sent = hm.statistics().sent_per_key.items()
+            drain_reports(hm, sum(n * due_reports(filters, key) for key, n in sent), args.drain, stop)
+        print(f"mockhm: {report.summary()}; {hm.statistics().reports} report(s) received", flush=True)
         hm.check()
     return 0

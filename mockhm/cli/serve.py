@@ -10,7 +10,7 @@ from types import FrameType
 
 from mockhm.cli import args as cli_args
 from mockhm.cli.live import objects_by_state, watching
-from mockhm.cli.replaying import serve_scenario, wait_for_subscribers
+from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, wait_for_subscribers
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
 from mockhm.oned.story import last_execution, mixed_day
@@ -224,26 +224,17 @@ def _stream(
             delay = start + sent * interval - time.monotonic()
             if delay > 0 and stop.wait(delay):
                 return sent, expected, False
-            expected += _due_reports(hm.subscriptions, message.key) * hm.publish(message)
+            expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
             sent += 1
             if not quiet:
                 print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
     return sent, expected, True
 
 
-def _due_reports(filters: list[str], key: str) -> int:
-    """Reports a HEM-style executor sends for a message: one per subscribed filter it matches."""
-    return sum(1 for f in filters if f and key.startswith(f) and f.startswith(("EVENT ", "RETRY")))
-
-
 def _summary(
     hm: HookManager, sent: int, expected: int, *, drain: float = 0.0, stop: threading.Event | None = None
 ) -> int:
-    if drain > 0 and expected > hm.statistics().reports:
-        print(
-            f"  waiting up to {drain:g} s for {expected - hm.statistics().reports} report(s) due…", flush=True
-        )
-        hm.wait_for_reports(expected, timeout=drain, stop=stop)
+    drain_reports(hm, expected, drain, stop)
     stats = hm.statistics()
     print(
         f"mockhm: sent {sent} messages ({stats.refused} refused), "

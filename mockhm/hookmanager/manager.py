@@ -35,7 +35,7 @@ from mockhm.hookmanager.oracle import Oracle
 from mockhm.hookmanager.restart import Restarts, closed_error
 from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.hookmanager.waits import Waits
-from mockhm.wire.errors import BindError
+from mockhm.wire.errors import BindError, InvalidArgumentError
 from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import ACK, HookReport, parse_report
@@ -123,6 +123,8 @@ class HookManager(Waits, Oracle, Restarts):
         journal: keep every sent message in :attr:`journal` (turn off for long load runs).
         keep_reports: keep at most this many of the latest reports in :attr:`reports`
             (``None``: all); :meth:`statistics` counts every report either way.
+        keep_journal: keep about this many of the latest messages in :attr:`journal` (trimmed
+            in steps of an eighth; ``None``: all); :meth:`statistics` counts every message.
         context: a ``zmq.Context`` to use (the global instance by default).
     """
 
@@ -138,6 +140,7 @@ class HookManager(Waits, Oracle, Restarts):
         ack: bytes | None = ACK,
         journal: bool = True,
         keep_reports: int | None = None,
+        keep_journal: int | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         self.profile = get_profile(profile)
@@ -145,9 +148,12 @@ class HookManager(Waits, Oracle, Restarts):
         self.validate = validate
         self.ack = ack
         self._journal_on = journal
-        if keep_reports is not None and keep_reports < 1:
-            raise ValueError(f"keep_reports={keep_reports}; expected 1 or more, or None for all")
+        for name, value in (("keep_reports", keep_reports), ("keep_journal", keep_journal), ("hwm", hwm)):
+            low = 0 if name == "hwm" else 1
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise InvalidArgumentError(f"{name}={value!r}; expected an integer >= {low}, or None")
         self.keep_reports = keep_reports
+        self.keep_journal = keep_journal
         #: Warnings about the binds (outside loopback), for banners.
         self.bind_warnings: list[str] = []
         self._ctx = context or zmq.Context.instance()
@@ -325,6 +331,7 @@ class HookManager(Waits, Oracle, Restarts):
             self._per_key[key] += 1
             if self._journal_on:
                 self.journal.append(tuple(frames))
+                self._trim_journal()
             self._undrained += 1
             if self._undrained >= DRAIN_EVERY:
                 self._drain_subscriptions()
@@ -369,6 +376,11 @@ class HookManager(Waits, Oracle, Restarts):
                 self._account(batch, done, refused, odd, nobody)
         return done - len(refused)
 
+    def _trim_journal(self) -> None:
+        keep = self.keep_journal
+        if keep is not None and len(self.journal) > keep + keep // 8:
+            del self.journal[:-keep]
+
     def _account(
         self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
     ) -> None:
@@ -389,6 +401,7 @@ class HookManager(Waits, Oracle, Restarts):
             self._per_key.update(map(_first, sent))
         if self._journal_on:
             self.journal.extend(map(tuple, sent))
+            self._trim_journal()
         self._undrained += done
         if self._undrained >= DRAIN_EVERY:
             self._drain_subscriptions()

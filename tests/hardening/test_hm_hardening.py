@@ -12,7 +12,7 @@ import warnings
 import pytest
 import zmq
 
-from mockhm import BindError, HookManager, SubscriberTimeoutError, encode_report, state_event
+from mockhm import BindError, HookManager, MockHMError, SubscriberTimeoutError, encode_report, state_event
 
 LOOP = "tcp://127.0.0.1:*"
 
@@ -187,3 +187,20 @@ def test_large_frames_being_written_at_exit_do_not_abort() -> None:
     for _ in range(5):
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_journal_can_be_bounded_and_counts_stay_exact() -> None:
+    """Bounds where memory grows with time: ``keep_journal`` keeps about the latest N messages."""
+    with HookManager(LOOP, None, keep_journal=16) as hm:
+        for i in range(100):
+            hm.publish(state_event("VM", i, "PENDING"))
+        assert 16 <= len(hm.journal) <= 18
+        assert hm.journal[-1][0] == b"EVENT STATE VM/PENDING/LCM_INIT/99 "
+        assert hm.statistics().sent == 200
+
+
+@pytest.mark.parametrize("knobs", [{"hwm": -1}, {"keep_reports": 0}, {"keep_journal": True}])
+def test_bad_knobs_are_our_errors(knobs: dict[str, object]) -> None:
+    """``hwm=-1`` used to reach libzmq (``ZMQError: Invalid argument``)."""
+    with pytest.raises(MockHMError, match=r"expected an integer >= \d, or None"):
+        HookManager(LOOP, None, **knobs)  # type: ignore[arg-type]

@@ -105,6 +105,20 @@ def test_serve_count_waits_for_the_reports_due(zmq_context: zmq.Context[zmq.Sock
     assert int(summary[1]) > 5
 
 
+def test_serve_scenario_waits_for_the_reports_due(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+    """Item 12 for a replayed scenario: it too exited right after its last send."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "mockhm", "serve", "vm-lifecycle", "--speed", "0", "--wait", "1",
+         "-p", "*", "-l", "*", "--drain", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as proc:  # fmt: skip
+        output = _run_executor(proc, zmq_context)
+    received = re.search(r"; (\d+) report\(s\) received", output)
+    due = re.search(r"waiting up to \S+ s for (\d+) report\(s\) due", output)
+    assert received is not None and due is not None, output
+    assert received[1] == due[1] and int(due[1]) > 0, output
+
+
 def _run_executor(proc: subprocess.Popen[str], zmq_context: zmq.Context[zmq.Socket[bytes]]) -> str:
     """Subscribe like HEM; report only once serve says it waits: a serve that exits right after
     its last send (the defect) gets none of them."""
@@ -113,7 +127,7 @@ def _run_executor(proc: subprocess.Popen[str], zmq_context: zmq.Context[zmq.Sock
     try:
         lines = _lines(proc)
         banner = next(lines)
-        found = re.search(r"events on (\S+), reports on (\S+)", banner)
+        found = re.search(r"on (tcp://\S+), reports on (\S+)", banner)
         assert found is not None, banner
         sub = zmq_context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
