@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 #: ``import mockhm`` (and Hypothesis' entry point, which runs in every downstream test
 #: session) loads neither pyzmq, lxml nor Faker until something needs them.
 _EXPORTS: dict[str, str] = {
+    "FrontEnd": "mockhm.frontend.frontend",
     "Delivery": "mockhm.hookmanager.ledger",
     "Mark": "mockhm.hookmanager.ledger",
     "Subscription": "mockhm.hookmanager.ledger",
@@ -85,6 +86,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from mockhm.frontend.frontend import FrontEnd as FrontEnd
     from mockhm.hookmanager.ledger import Delivery as Delivery
     from mockhm.hookmanager.ledger import Mark as Mark
     from mockhm.hookmanager.ledger import Subscription as Subscription
@@ -162,6 +164,7 @@ __all__ = [
     "Cloud",
     "CloudError",
     "Delivery",
+    "FrontEnd",
     "HookEvent",
     "HookManager",
     "HookReport",

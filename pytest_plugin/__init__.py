@@ -8,6 +8,8 @@ Importing this package does not import pyzmq or lxml.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._cassette import CassetteFixture as CassetteFixture
 from ._factory import MakeHookManager as MakeHookManager
 from ._fixture import HookManagerFixture as HookManagerFixture
@@ -15,11 +17,25 @@ from ._reports import CapHookReports as CapHookReports
 from ._reports import ReportExpectation as ReportExpectation
 from ._settings import Settings as Settings
 
+if TYPE_CHECKING:
+    from mockhm import FrontEnd as FrontEnd
+
 __all__ = [
     "CapHookReports",
     "CassetteFixture",
+    "FrontEnd",
     "HookManagerFixture",
     "MakeHookManager",
     "ReportExpectation",
     "Settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``FrontEnd``, the type of the ``oned`` fixture, is :class:`mockhm.FrontEnd` (imported on
+    first use: importing this package imports neither pyzmq nor lxml)."""
+    if name == "FrontEnd":
+        from mockhm import FrontEnd
+
+        return FrontEnd
+    raise AttributeError(f"module 'pytest_mockhm' has no attribute {name!r}")

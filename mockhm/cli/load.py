@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "source", nargs="?", default="generated",
-        help="'generated' (default: seeded life-cycle events), 'story' (serve's built-in story), "
+        help="'generated' (default: seeded life-cycle events), 'vm-states' (~8 KB VM documents on "
+        "their life-cycles, templated), 'story' (serve's built-in story), "
         "a capture .jsonl file, or a scenario name or file",
     )  # fmt: skip
     pace = p.add_mutually_exclusive_group()
@@ -303,7 +304,7 @@ def _run(
                     hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,
                     stamp=not args.no_stamp, body_size=args.body_size, acks=args.acks, drain=args.drain,
                     percentiles=percentiles, thresholds=thresholds, on_progress=cb, stop=stop,
-                    source_name=description, keep_reports=False, ack_filters=args.ack_filter,
+                    source_name=description, consume_reports=True, ack_filters=args.ack_filter,
                 ),
             )  # fmt: skip
     finally:

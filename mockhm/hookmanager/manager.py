@@ -22,7 +22,7 @@ import operator
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -164,8 +164,7 @@ class HookManager(Waits, Oracle, Restarts):
         self._down = False
         self._hwm = hwm
         self._errors: list[BaseException] = []
-        #: Messages sent since subscription notices were last read.
-        self._undrained = 0
+        self._report_listeners: list[Callable[[HookReport], None]] = []
         self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
         self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
@@ -234,8 +233,35 @@ class HookManager(Waits, Oracle, Restarts):
         self.reports: list[HookReport] = []
         #: ``time.monotonic_ns()`` at which each of :attr:`reports` arrived (same order).
         self.report_times: list[int] = []
-        #: Every message sent, in order (when ``journal`` is on): what assertions look at.
-        self.journal: list[tuple[bytes, ...]] = []
+        self._journal: list[tuple[bytes, ...]] = []
+        #: Messages sent but not yet counted (nor journaled): counted per batch, in C.
+        self._pending: list[Sequence[bytes]] = []
+        self._pending_odd = False  # a pending message is not (key, content)
+
+    @property
+    def journal(self) -> list[tuple[bytes, ...]]:
+        """Every message sent, in order (when ``journal`` is on): what assertions look at."""
+        with self._lock:
+            self._count_pending()
+        return self._journal
+
+    def _count_pending(self) -> None:
+        """Count (and journal) the messages sent since the last count.  Caller holds the lock."""
+        sent = self._pending
+        if not sent:
+            return
+        self._pending = []
+        self._sent += len(sent)
+        if self._pending_odd:
+            self._pending_odd = False
+            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
+            self._per_key.update(frames[0] if frames else b"" for frames in sent)
+        else:
+            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
+            self._per_key.update(map(_first, sent))
+        if self._journal_on:
+            self._journal.extend(map(tuple, sent))
+            self._trim_journal()
 
     # -- context manager -------------------------------------------------------------------
 
@@ -318,22 +344,19 @@ class HookManager(Waits, Oracle, Restarts):
         with self._lock:
             if self._closed or self._down:
                 raise closed_error(self._down)
-            nobody = self._nobody_subscribed()
+            nobody = not self._active and self._nobody_subscribed()
             try:
                 _send(self._pub, key, self._more)
             except zmq.Again:
                 self._refused += 1
                 return 0
             _send(self._pub, content, self._last)
-            self._sent += 1
-            self._unrouted += nobody
-            self._sent_bytes += len(key) + len(content)
-            self._per_key[key] += 1
-            if self._journal_on:
-                self.journal.append(tuple(frames))
-                self._trim_journal()
-            self._undrained += 1
-            if self._undrained >= DRAIN_EVERY:
+            if nobody:
+                self._unrouted += 1
+            pending = self._pending
+            pending.append(frames)
+            if len(pending) >= DRAIN_EVERY:
+                self._count_pending()
                 self._drain_subscriptions()
         return 1
 
@@ -355,7 +378,7 @@ class HookManager(Waits, Oracle, Restarts):
         with self._lock:
             if self._closed or self._down:
                 raise closed_error(self._down)
-            nobody = self._nobody_subscribed()
+            nobody = not self._active and self._nobody_subscribed()
             try:
                 for frames in batch:
                     if len(frames) == 2:
@@ -377,9 +400,10 @@ class HookManager(Waits, Oracle, Restarts):
         return done - len(refused)
 
     def _trim_journal(self) -> None:
+        """Keep the latest ``keep_journal`` messages.  Caller holds the lock."""
         keep = self.keep_journal
-        if keep is not None and len(self.journal) > keep + keep // 8:
-            del self.journal[:-keep]
+        if keep is not None and len(self._journal) > keep + keep // 8:
+            del self._journal[:-keep]
 
     def _account(
         self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
@@ -390,20 +414,12 @@ class HookManager(Waits, Oracle, Restarts):
             skip = set(refused)
             sent = [f for i, f in enumerate(sent) if i not in skip]
             self._refused += len(refused)
-        self._sent += len(sent)
         if sent and nobody:
             self._unrouted += len(sent)
-        if odd:
-            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
-            self._per_key.update(frames[0] if frames else b"" for frames in sent)
-        else:
-            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
-            self._per_key.update(map(_first, sent))
-        if self._journal_on:
-            self.journal.extend(map(tuple, sent))
-            self._trim_journal()
-        self._undrained += done
-        if self._undrained >= DRAIN_EVERY:
+        self._pending.extend(sent)
+        self._pending_odd |= odd
+        if len(self._pending) >= DRAIN_EVERY:
+            self._count_pending()
             self._drain_subscriptions()
 
     # -- subscriptions ---------------------------------------------------------------------
@@ -417,7 +433,6 @@ class HookManager(Waits, Oracle, Restarts):
 
     def _drain_subscriptions(self) -> None:
         """Read every pending subscription notice.  Caller holds the lock."""
-        self._undrained = 0
         pub = self._pub
         changed = False
         while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
@@ -433,7 +448,7 @@ class HookManager(Waits, Oracle, Restarts):
             except zmq.ZMQError:  # generated by XPUB for a closed connection, or inproc
                 peer = None
             prefix = note[1:].decode("ascii", "replace")
-            sent = self._sent_base + self._sent
+            sent = self._sent_ever()  # counts the pending messages: positions are exact
             if note[0] == 1:
                 self._subs_seen += 1
                 if self._active.subscribe(prefix, peer):
@@ -456,6 +471,24 @@ class HookManager(Waits, Oracle, Restarts):
 
     # -- reports ---------------------------------------------------------------------------
 
+    def add_report_listener(self, listener: Callable[[HookReport], None]) -> Callable[[], None]:
+        """Call ``listener(report)`` for every report from now on; returns a function removing it.
+
+        The listener runs on the I/O thread after the report is recorded and before the ``ACK``
+        goes back, so an executor that has its ``ACK`` knows its report was applied (the mock
+        front-end feeds its hook log this way).  A listener's exception is kept for
+        :meth:`check`; it neither stops the thread nor the ``ACK``.
+        """
+        with self._lock:
+            self._report_listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._report_listeners:
+                    self._report_listeners.remove(listener)
+
+        return remove
+
     def wait_for_reports(
         self, count: int, *, timeout: float = 5.0, stop: threading.Event | None = None
     ) -> int:
@@ -475,6 +508,7 @@ class HookManager(Waits, Oracle, Restarts):
     def statistics(self) -> Statistics:
         """A frozen snapshot of the counters."""
         with self._lock:
+            self._count_pending()
             return Statistics(
                 sent=self._sent,
                 sent_bytes=self._sent_bytes,
@@ -490,6 +524,7 @@ class HookManager(Waits, Oracle, Restarts):
     def reset(self) -> None:
         """Forget counters and reports (subscriptions stay: they describe live peers)."""
         with self._lock:
+            self._count_pending()
             self._ledger.rebase()
             self._sent_base += self._sent
             self._reset_counters()
@@ -507,6 +542,8 @@ class HookManager(Waits, Oracle, Restarts):
     # -- positions (see the mixins: waits, oracle, restart) ----------------------------------
 
     def _sent_ever(self) -> int:
+        """Messages sent since the start (never rewound).  Caller holds the lock."""
+        self._count_pending()
         return self._sent_base + self._sent
 
     def _reports_ever(self) -> int:
@@ -528,11 +565,12 @@ class HookManager(Waits, Oracle, Restarts):
             poller.register(self._rep, zmq.POLLIN)
         try:
             while not self._closed and not self._down:
-                ready = dict(poller.poll(DRAIN_POLL_MS if self._undrained else 100))
+                ready = dict(poller.poll(DRAIN_POLL_MS if self._pending else 100))
                 if self._closed:
                     break
                 with self._lock:
                     if not self._closed:
+                        self._count_pending()
                         self._drain_subscriptions()
                 if self._rep is not None and ready.get(self._rep):
                     # Serve every request already queued (one per REQ peer), not one per wake-up.
@@ -542,6 +580,13 @@ class HookManager(Waits, Oracle, Restarts):
             if not self._closed:
                 log.exception("mockhm I/O thread failed")
                 self._errors.append(err)
+
+    def _notify(self, listener: Callable[[HookReport], None], report: HookReport) -> None:
+        try:
+            listener(report)
+        except Exception as err:  # a listener's bug is reported through check(), not fatal
+            log.exception("report listener %r failed", listener)
+            self._errors.append(err)
 
     def _serve_report(self, rep: zmq.Socket[bytes]) -> bool:
         """Answer one queued report; ``False`` when none is waiting (or no ACK is sent)."""
@@ -562,6 +607,9 @@ class HookManager(Waits, Oracle, Restarts):
             if keep is not None and len(self.reports) > keep:
                 del self.reports[:-keep], self.report_times[:-keep]
             self._cond.notify_all()
+            listeners = list(self._report_listeners) if self._report_listeners else ()
+        for listener in listeners:  # before the ACK: the report is applied once the executor hears ACK
+            self._notify(listener, report)
         if self.ack is not None:
             rep.send(self.ack)
         log.info(

@@ -47,21 +47,22 @@ class Oracle:
     _cond: threading.Condition
     _ledger: Ledger
     _journal_on: bool
-    journal: list[tuple[bytes, ...]]
+    _journal: list[tuple[bytes, ...]]
 
     def _sent_ever(self) -> int:  # pragma: no cover - provided by HookManager
         raise NotImplementedError
 
     def _delivery(self, sub: Subscription) -> Delivery:
-        total = self._sent_ever()
+        total = self._sent_ever()  # counts the pending messages into the counters and journal
         count = self._ledger.delivered_count(sub)
-        first = total - len(self.journal)  # absolute position of journal[0]
+        journal = self._journal
+        first = total - len(journal)  # absolute position of journal[0]
         end = (total if sub.until is None else sub.until) - first
         prefix = sub.filter.encode("ascii", "replace")
         if not self._journal_on or sub.since < first:
             return Delivery(sub, count, None)
-        maybe = _select(self.journal, prefix, max(sub.maybe_from - first, 0), sub.since - first)
-        return Delivery(sub, count, _select(self.journal, prefix, sub.since - first, end), maybe)
+        maybe = _select(journal, prefix, max(sub.maybe_from - first, 0), sub.since - first)
+        return Delivery(sub, count, _select(journal, prefix, sub.since - first, end), maybe)
 
     def active_subscriptions(self, since: Mark | None = None) -> list[Subscription]:
         """The active subscriptions (those that arrived after ``since``), oldest first.
