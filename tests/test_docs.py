@@ -195,3 +195,18 @@ def test_exit_code_table_is_the_cli_policy() -> None:
     assert {int(c) for c in re.findall(r"^\| (\d+) \|", table, re.M)} == codes
     for code in codes - {0}:
         assert f" {code} " in cli.EPILOG or f" {code};" in cli.EPILOG, code
+
+
+def test_load_report_fields_are_documented() -> None:
+    """Every field of the load report's JSON form has a row in docs/reference/file-formats.md."""
+    from mockhm import LoadReport
+
+    report = LoadReport(
+        endpoint="tcp://127.0.0.1:1", mode="faithful", hwm=None, processes=1, source="s", shape="c",
+        arrivals="uniform", seed=0, started_at=0.0, scheduled=0, sent=0, refused=0, sent_bytes=0,
+        duration_s=0.0, percentiles=(50.0,),
+    )  # fmt: skip
+    text = (DOCS / "reference" / "file-formats.md").read_text(encoding="utf-8")
+    table = text[text.index("| JSON field | meaning |") :].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`(\w+)`", "\n".join(row.split(" | ")[0] for row in table.splitlines())))
+    assert set(report.to_dict()) <= documented, sorted(set(report.to_dict()) - documented)
