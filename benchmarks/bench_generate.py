@@ -12,7 +12,13 @@ Three paths, each timed per message (key + base64 content ready to send):
   transitions are not checked;
 * ``pooled-8k``: the same with busy production-sized VMs (three disks, two NICs, a user
   template, two migrations in the history: ~7.7 KB decoded), the size the Ruby figure is for;
-* ``baseline``: base64 of a fixed pre-rendered body of the same size (the floor).
+* ``templated-8k``: :class:`mockhm.load.generate.VmStateStream`, ~7.5 KB VM documents drawn
+  once, cut into templates around the six state fields; every VM walks the §5 graph (valid
+  edges, PREV_* consistent).  Costs realism: the rest of a document is frozen (history,
+  times, monitoring), no API, host or image events;
+* ``baseline``/``baseline-8k``: base64 of a fixed body of the same size (the floor).
+
+Messages are counted per key (a VM STATE body goes out under two keys).
 
 The Ruby driver's own per-message path measured for issue 4 is ~7.7k msg/s for ~8 KB bodies.
 """
@@ -23,6 +29,7 @@ import argparse
 import statistics
 import time
 
+from mockhm.load.generate import VmStateStream
 from mockhm.oned.lifecycle import generate_events
 from mockhm.traffic.provider import make_faker
 from mockhm.wire.bodies import document_state_event
@@ -122,6 +129,18 @@ def bench_lifecycle(seconds: float) -> tuple[float, int]:
     return n / (time.perf_counter() - start), size // max(n, 1)
 
 
+def bench_templated(seconds: float) -> tuple[float, int]:
+    """:class:`mockhm.load.generate.VmStateStream`: ~7.5 KB documents on their life-cycles."""
+    stream = iter(VmStateStream(64, seed=1))
+    n, size, start = 0, 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(1000):
+            key, content = next(stream)
+            size += len(key) + len(content)
+            n += 1
+    return n / (time.perf_counter() - start), size // max(n, 1)
+
+
 def bench_baseline(seconds: float, body_size: int) -> tuple[float, int]:
     body = b"<HOOK_MESSAGE>" + b"x" * body_size
     n, start = 0, time.perf_counter()
@@ -132,14 +151,17 @@ def bench_baseline(seconds: float, body_size: int) -> tuple[float, int]:
     return n / (time.perf_counter() - start), body_size
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    results: dict[str, list[float]] = {"pooled": [], "pooled-8k": [], "lifecycle": [], "baseline": []}
+    args = parser.parse_args(argv)
+    names = ("templated-8k", "pooled", "pooled-8k", "lifecycle", "baseline", "baseline-8k")
+    results: dict[str, list[float]] = {n: [] for n in names}
     sizes: dict[str, int] = {}
     for _ in range(args.repeats):
+        rate, sizes["templated-8k"] = bench_templated(args.seconds)
+        results["templated-8k"].append(rate)
         rate, sizes["pooled"] = bench_pooled(args.seconds)
         results["pooled"].append(rate)
         rate, sizes["pooled-8k"] = bench_pooled(args.seconds, big=True)
@@ -148,16 +170,22 @@ def main() -> None:
         results["lifecycle"].append(rate)
         rate, sizes["baseline"] = bench_baseline(args.seconds, sizes["pooled"] * 3 // 4)
         results["baseline"].append(rate)
-    base = statistics.median(results["baseline"])
+        rate, sizes["baseline-8k"] = bench_baseline(args.seconds, sizes["templated-8k"] * 3 // 4)
+        results["baseline-8k"].append(rate)
     print(
-        f"{'path':<10} {'median msg/s':>13} {'min':>9} {'max':>9} {'bytes/msg':>10} "
+        f"{'path':<13} {'median msg/s':>13} {'min':>9} {'max':>9} {'bytes/msg':>10} "
         f"{'vs Ruby 7.7k':>12} {'vs base64':>9}"
     )
     print(f"decoded body bytes: pooled {sizes_seen[-2]}, pooled-8k {sizes_seen[-1]}")
+    out: dict[str, dict[str, float]] = {}
     for name, rates in results.items():
         med = statistics.median(rates)
-        print(f"{name:<10} {med:>13,.0f} {min(rates):>9,.0f} {max(rates):>9,.0f} {sizes[name]:>10} "
+        base = statistics.median(results["baseline-8k" if "8k" in name else "baseline"])
+        out[name] = {"median": med, "min": min(rates), "max": max(rates), "bytes": sizes[name],
+                     "vs_base64": med / base}  # fmt: skip
+        print(f"{name:<13} {med:>13,.0f} {min(rates):>9,.0f} {max(rates):>9,.0f} {sizes[name]:>10} "
               f"{med / 7700:>11.2f}x {med / base:>8.3f}")  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":

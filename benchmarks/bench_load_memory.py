@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=float, default=20000)
     parser.add_argument("--duration", type=float, default=60, help="seconds")
     parser.add_argument("--body-size", type=int, default=8192)
-    parser.add_argument("--hwm", type=int, default=100_000)
+    parser.add_argument("--hwm", type=int, default=20_000, help="SNDHWM (default 20,000: ~1 s at 20k/s)")
     parser.add_argument("--json", help="write the figures as JSON")
     args = parser.parse_args(argv)
     port = free_port()

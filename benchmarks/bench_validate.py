@@ -1,10 +1,20 @@
 """Cost of validating one VM STATE body of about 6 KB against mockhm's schema.
 
-The schema is compiled once (first call, not timed).  Each sample times one
-``validate_body`` call (strict parse + schema validation); parsing alone is timed the
-same way for reference.  Run as a script::
+The schema is compiled once (first call, not timed).  In interleaved rounds, each sample
+times one call of:
 
-    python benchmarks/bench_validate.py [--samples N]
+* ``lxml floor``: what validation cannot avoid, lxml's strict parse plus the compiled
+  schema's ``validate`` (no mockhm code);
+* ``validate_body (fresh)``: :func:`mockhm.validate_body` of a body it has not seen lately
+  (2,000 distinct bodies cycled, more than its memo keeps);
+* ``validate_body (repeated)``: the same body again (an event published under two or three
+  keys, a replay loop): the memo of bodies found valid answers without parsing;
+* ``parse only``: lxml's parse alone.
+
+The ratio fresh / floor (median and min..max over the rounds) is mockhm's own overhead.
+Run as a script::
+
+    python benchmarks/bench_validate.py [--samples N] [--rounds R]
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from mockhm.schemas.validation import validate_body
-from mockhm.schemas.xsd import load_schema
+from mockhm.schemas.xsd import BODY_PARSER, compiled_schema, load_schema
 from mockhm.wire.bodies import document_state_event
 from mockhm.wire.defaults import default_vm
 from mockhm.wire.documents import History
@@ -65,18 +75,66 @@ def report(name: str, values: list[float]) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=3000)
-    args = parser.parse_args()
+    parser.add_argument("--samples", type=int, default=2000, help="samples per path and round")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
     body = six_kb_vm_body()
     start = time.perf_counter()
     load_schema("state-vm", "7.4")
     compile_ms = (time.perf_counter() - start) * 1000
+    marker = b"<NAME>"
+    at = body.index(marker) + len(marker)
+    fresh = [body[:at] + b"v%05d-" % i + body[at:] for i in range(2000)]
     validate_body(body)  # warm up
+    schema = compiled_schema("7.4", "state-vm").schema
     print(f"body: {len(body)} bytes; schema compiled once in {compile_ms:.1f} ms")
-    report("parse only (lxml)", sample(lambda: etree.fromstring(body), args.samples))
-    report("validate_body", sample(lambda: validate_body(body), args.samples))
+
+    def floor(b: bytes) -> None:
+        if not schema.validate(etree.fromstring(b, BODY_PARSER)):
+            raise SystemExit("the benchmark body is invalid")
+
+    paths: dict[str, Callable[[int], object]] = {
+        "lxml floor (parse + schema)": lambda i: floor(fresh[i % len(fresh)]),
+        "validate_body (fresh)": lambda i: validate_body(fresh[i % len(fresh)]),
+        "validate_body (repeated)": lambda i: validate_body(body),
+        "parse only (lxml)": lambda i: etree.fromstring(fresh[i % len(fresh)], BODY_PARSER),
+    }
+    values: dict[str, list[float]] = {n: [] for n in paths}
+    medians: dict[str, list[float]] = {n: [] for n in paths}
+    counter = 0
+    for r in range(args.rounds):
+        names = list(paths) if r % 2 == 0 else list(reversed(paths))
+        for name in names:
+            fn = paths[name]
+            got = []
+            for _ in range(args.samples):
+                counter += 1
+                t = time.perf_counter_ns()
+                fn(counter)
+                got.append((time.perf_counter_ns() - t) / 1000)
+            values[name] += got
+            medians[name].append(statistics.median(got))
+    for name, v in values.items():
+        report(name, v)
+    ratios = [
+        f / b
+        for f, b in zip(medians["validate_body (fresh)"], medians["lxml floor (parse + schema)"], strict=True)
+    ]
+    print(
+        f"fresh / floor: median {statistics.median(ratios):.2f} (min {min(ratios):.2f} .. max {max(ratios):.2f}) "
+        f"over {args.rounds} rounds"
+    )
+    return {
+        "fresh_us": statistics.median(values["validate_body (fresh)"]),
+        "repeated_us": statistics.median(values["validate_body (repeated)"]),
+        "floor_us": statistics.median(values["lxml floor (parse + schema)"]),
+        "parse_us": statistics.median(values["parse only (lxml)"]),
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+    }
 
 
 if __name__ == "__main__":

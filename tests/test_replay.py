@@ -168,12 +168,14 @@ def test_stop_event_ends_a_replay_early() -> None:
 
     def progress(done: int, total: int, loop: int) -> None:
         seen.append(done)
-        if done == 3:
+        if done >= 3:  # a sender behind schedule sends what is due in one batch
             stop.set()
 
+    # 0.2 s apart: one message per batch even on a busy machine (due messages share a batch).
+    source = [TimedMessage(0.2 * i, (b"RETRY", b"x ")) for i in range(10)]
     with HookManager(ANY, None) as hm:
-        report = replay("vm-lifecycle", hm, speed=1000, stop=stop, progress=progress, echo=None)
-    assert report.stopped and report.sent == 3 and seen == [1, 2, 3]
+        report = replay(source, hm, stop=stop, progress=progress, echo=None)
+    assert report.stopped and report.sent == seen[-1] >= 3 and report.sent < report.planned
 
 
 def test_wait_for_subscribers_before_replay() -> None:

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "source", nargs="?", default="generated",
-        help="'generated' (default: seeded life-cycle events), 'story' (serve's built-in story), "
+        help="'generated' (default: seeded life-cycle events), 'vm-states' (~8 KB VM documents on "
+        "their life-cycles, templated), 'story' (serve's built-in story), "
         "a capture .jsonl file, or a scenario name or file",
     )  # fmt: skip
     pace = p.add_mutually_exclusive_group()
@@ -273,7 +274,7 @@ def _run(
                     hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,
                     stamp=not args.no_stamp, body_size=args.body_size, acks=args.acks, drain=args.drain,
                     percentiles=percentiles, thresholds=thresholds, on_progress=cb, stop=stop,
-                    source_name=description, keep_reports=False,
+                    source_name=description, consume_reports=True,
                 ),
             )  # fmt: skip
     finally:

@@ -140,8 +140,6 @@ class HookManager:
         self._cond = threading.Condition(self._lock)
         self._closed = False
         self._errors: list[BaseException] = []
-        #: Messages sent since subscription notices were last read.
-        self._undrained = 0
         self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
         self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
@@ -210,8 +208,35 @@ class HookManager:
         self.reports: list[HookReport] = []
         #: ``time.monotonic_ns()`` at which each of :attr:`reports` arrived (same order).
         self.report_times: list[int] = []
-        #: Every message sent, in order (when ``journal`` is on): what assertions look at.
-        self.journal: list[tuple[bytes, ...]] = []
+        self._journal: list[tuple[bytes, ...]] = []
+        #: Messages sent but not yet counted (nor journaled): counted per batch, in C.
+        self._pending: list[Sequence[bytes]] = []
+        self._pending_odd = False  # a pending message is not (key, content)
+
+    @property
+    def journal(self) -> list[tuple[bytes, ...]]:
+        """Every message sent, in order (when ``journal`` is on): what assertions look at."""
+        with self._lock:
+            self._count_pending()
+        return self._journal
+
+    def _count_pending(self) -> None:
+        """Count (and journal) the messages sent since the last count.  Caller holds the lock."""
+        sent = self._pending
+        if not sent:
+            return
+        self._pending = []
+        self._sent += len(sent)
+        if self._pending_odd:
+            self._pending_odd = False
+            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
+            self._per_key.update(frames[0] if frames else b"" for frames in sent)
+        else:
+            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
+            self._per_key.update(map(_first, sent))
+        if self._journal_on:
+            self._journal.extend(map(tuple, sent))
+            self._trim_journal()
 
     # -- context manager -------------------------------------------------------------------
 
@@ -294,22 +319,19 @@ class HookManager:
         with self._lock:
             if self._closed:
                 raise PublisherClosedError("the mock Hook Manager is closed")
-            nobody = self._nobody_subscribed()
+            nobody = not self._active and self._nobody_subscribed()
             try:
                 _send(self._pub, key, self._more)
             except zmq.Again:
                 self._refused += 1
                 return 0
             _send(self._pub, content, self._last)
-            self._sent += 1
-            self._unrouted += nobody
-            self._sent_bytes += len(key) + len(content)
-            self._per_key[key] += 1
-            if self._journal_on:
-                self.journal.append(tuple(frames))
-                self._trim_journal()
-            self._undrained += 1
-            if self._undrained >= DRAIN_EVERY:
+            if nobody:
+                self._unrouted += 1
+            pending = self._pending
+            pending.append(frames)
+            if len(pending) >= DRAIN_EVERY:
+                self._count_pending()
                 self._drain_subscriptions()
         return 1
 
@@ -331,7 +353,7 @@ class HookManager:
         with self._lock:
             if self._closed:
                 raise PublisherClosedError("the mock Hook Manager is closed")
-            nobody = self._nobody_subscribed()
+            nobody = not self._active and self._nobody_subscribed()
             try:
                 for frames in batch:
                     if len(frames) == 2:
@@ -353,9 +375,10 @@ class HookManager:
         return done - len(refused)
 
     def _trim_journal(self) -> None:
+        """Keep the latest ``keep_journal`` messages.  Caller holds the lock."""
         keep = self.keep_journal
-        if keep is not None and len(self.journal) > keep + keep // 8:
-            del self.journal[:-keep]
+        if keep is not None and len(self._journal) > keep + keep // 8:
+            del self._journal[:-keep]
 
     def _account(
         self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
@@ -366,20 +389,12 @@ class HookManager:
             skip = set(refused)
             sent = [f for i, f in enumerate(sent) if i not in skip]
             self._refused += len(refused)
-        self._sent += len(sent)
         if sent and nobody:
             self._unrouted += len(sent)
-        if odd:
-            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
-            self._per_key.update(frames[0] if frames else b"" for frames in sent)
-        else:
-            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
-            self._per_key.update(map(_first, sent))
-        if self._journal_on:
-            self.journal.extend(map(tuple, sent))
-            self._trim_journal()
-        self._undrained += done
-        if self._undrained >= DRAIN_EVERY:
+        self._pending.extend(sent)
+        self._pending_odd |= odd
+        if len(self._pending) >= DRAIN_EVERY:
+            self._count_pending()
             self._drain_subscriptions()
 
     # -- subscriptions ---------------------------------------------------------------------
@@ -393,7 +408,6 @@ class HookManager:
 
     def _drain_subscriptions(self) -> None:
         """Read every pending subscription notice.  Caller holds the lock."""
-        self._undrained = 0
         pub = self._pub
         changed = False
         while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
@@ -531,6 +545,7 @@ class HookManager:
     def statistics(self) -> Statistics:
         """A frozen snapshot of the counters."""
         with self._lock:
+            self._count_pending()
             return Statistics(
                 sent=self._sent,
                 sent_bytes=self._sent_bytes,
@@ -569,11 +584,12 @@ class HookManager:
             poller.register(self._rep, zmq.POLLIN)
         try:
             while not self._closed:
-                ready = dict(poller.poll(DRAIN_POLL_MS if self._undrained else 100))
+                ready = dict(poller.poll(DRAIN_POLL_MS if self._pending else 100))
                 if self._closed:
                     break
                 with self._lock:
                     if not self._closed:
+                        self._count_pending()
                         self._drain_subscriptions()
                 if self._rep is not None and ready.get(self._rep):
                     # Serve every request already queued (one per REQ peer), not one per wake-up.

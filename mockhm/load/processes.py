@@ -72,6 +72,17 @@ def _recv_json(sock: zmq.Socket[bytes], timeout: float, what: str) -> Any:
     return json.loads(sock.recv_multipart()[-1])
 
 
+def reachable(endpoint: str, control: str) -> str:
+    """``endpoint`` as bound by the coordinator, with a wildcard host replaced by the host this
+    worker reached the coordinator at (``tcp://0.0.0.0:5600`` -> ``tcp://coord.example:5600``)."""
+    scheme, _, rest = endpoint.partition("://")
+    host, sep, port = rest.rpartition(":")
+    if scheme != "tcp" or not sep or host not in ("0.0.0.0", "*", "[::]", "::"):
+        return endpoint
+    control_host = control.partition("://")[2].rpartition(":")[0]
+    return f"tcp://{control_host}:{port}"
+
+
 def worker(control: str, *, timeout: float = 120.0) -> None:
     """One load worker: takes a job from the coordinator at ``control`` and runs its share."""
     ctx: Ctx = zmq.Context()
@@ -84,7 +95,7 @@ def worker(control: str, *, timeout: float = 120.0) -> None:
         dealer.send_json({"kind": "hello"})
         job = _recv_json(dealer, timeout, "job from the coordinator")
         pub = _xpub(ctx, job["hwm"], job["lossless"])
-        pub.connect(job["frontend"])
+        pub.connect(reachable(job["frontend"], control))
         linger = float(job["linger"])
         seen = 0
         deadline = time.monotonic() + job["wait_timeout"]

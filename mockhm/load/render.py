@@ -41,7 +41,7 @@ SEQ_DIGITS: Final = 12
 #: Messages per rendered chunk (and most messages sent in one batch).
 CHUNK: Final = 256
 #: Default bound of the rendered-ahead queue, in bytes of messages.
-BUFFER_BYTES: Final = 64 << 20
+BUFFER_BYTES: Final = 16 << 20
 
 _TEMPLATE_OPEN = (b"<USER_TEMPLATE>", b"<TEMPLATE>")
 _TOKEN = re.compile(rb"<!\[CDATA\[.*?\]\]>|<(/?)([A-Za-z_][\w.-]*)[^>]*?(/?)>", re.S)

@@ -153,7 +153,8 @@ def generated_pool(size: int = 1000, *, seed: int = 0, profile: str | None = Non
 def load_pool(
     spec: str, *, size: int = 1000, seed: int = 0, profile: str | None = None
 ) -> tuple[list[Frames], str]:
-    """Resolve a source: ``generated``, ``story`` (serve's story), a capture ``.jsonl`` or a scenario.
+    """Resolve a source: ``generated``, ``vm-states`` (:mod:`mockhm.load.generate`), ``story``
+    (serve's story), a capture ``.jsonl`` or a scenario.
 
     Returns the pool and a description.
 
@@ -162,6 +163,12 @@ def load_pool(
     """
     if spec in ("generated", "events"):
         return generated_pool(size, seed=seed, profile=profile), f"generated events (seed {seed})"
+    if spec == "vm-states":
+        from mockhm.load.generate import VmStateStream
+
+        stream = VmStateStream(seed=seed, profile=profile)
+        pool: list[Frames] = list(stream.take(size))
+        return pool, f"templated VM STATE stream (seed {seed}, ~8 KB documents)"
     if spec == "story":
         from mockhm.oned.cloud import Cloud
         from mockhm.oned.story import mixed_day
@@ -189,23 +196,29 @@ def load_pool(
 
 
 class _Reports:
-    """Reads the Hook Manager's reports as they arrive; with ``consume``, forgets the read ones."""
+    """Reads the Hook Manager's reports as they arrive (counted by its running total, so that a
+    manager keeping only its latest reports is read right); with ``consume``, removes them."""
 
     def __init__(self, hm: HookManager, consume: bool) -> None:
         self.hm = hm
         self.consume = consume
-        self.index = len(hm.reports)
+        with hm._cond:
+            self.taken = hm._reports_total
         self.seen = 0
 
     def take(self) -> list[tuple[Any, int]]:
         hm = self.hm
         with hm._cond:
-            reports = hm.reports[self.index :]
-            times = hm.report_times[self.index :]
+            total = hm._reports_total
+            have = len(hm.reports)
+            k = min(total - self.taken, have)
+            self.taken = total
+            if k <= 0:
+                return []
+            reports = hm.reports[have - k :]
+            times = hm.report_times[have - k :]
             if self.consume:
-                del hm.reports[self.index :], hm.report_times[self.index :]
-            else:
-                self.index += len(reports)
+                del hm.reports[have - k :], hm.report_times[have - k :]
         self.seen += len(reports)
         return list(zip(reports, times, strict=False))
 
@@ -228,7 +241,7 @@ def run_load(
     stop: threading.Event | None = None,
     source_name: str = "messages",
     buffer_bytes: int = BUFFER_BYTES,
-    keep_reports: bool = True,
+    consume_reports: bool = False,
 ) -> LoadReport:
     """Send a paced load through ``hm`` and measure it.
 
@@ -249,8 +262,8 @@ def run_load(
         stop: set it to end the run early (for example on Ctrl-C).
         source_name: describes the source in the report.
         buffer_bytes: bound of the messages rendered ahead of the clock.
-        keep_reports: ``False`` removes the reports a run has matched from ``hm.reports``
-            (what ``mockhm load`` does, so that long runs with acks keep constant memory).
+        consume_reports: remove the reports a run has read from ``hm.reports`` (what
+            ``mockhm load`` does, so that long runs with acks keep constant memory).
 
     Raises:
         ValueError: no count for an open-ended or unthrottled run, or an empty source.
@@ -273,7 +286,7 @@ def run_load(
         chunks = renderer
         renderer.wait_ahead()
     stop = stop or threading.Event()
-    reports = _Reports(hm, consume=not keep_reports)
+    reports = _Reports(hm, consume=consume_reports)
     start_stats = hm.statistics()
     hwm = _hwm(hm)
     started_at = time.time()

@@ -74,7 +74,7 @@ def pace(
                 next_tick = now + TICK_NS
                 on_tick(now, attempted, sent_total, (now - due) / 1e6)
             if stop is not None and stop.is_set():
-                stopped = i < n
+                stopped = True
                 break
         if stopped:
             break

@@ -8,7 +8,9 @@ per-release part, compiling and caching) live in :mod:`mockhm.schemas.xsd`.
 
 from __future__ import annotations
 
+import collections
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -149,7 +151,24 @@ def validate_body(body: bytes, *, profile: str | Profile | None = None, key: str
         BodyValidationError: the body is not well-formed, or does not match; the error
             names the key, the schema, the line, the element and the reason.
     """
-    validate_tree(_parse_strict(body, key), profile=profile, key=key)
+    p = get_profile(profile)
+    memo = (p.name, body)
+    with _VALID_LOCK:
+        if memo in _VALID:
+            _VALID.move_to_end(memo)
+            return
+    validate_tree(_parse_strict(body, key), profile=p, key=key)
+    with _VALID_LOCK:
+        _VALID[memo] = None
+        if len(_VALID) > VALID_MEMO:
+            _VALID.popitem(last=False)
+
+
+#: Bodies found valid lately (per profile) are not parsed again: an event is published under
+#: two or three keys, replays loop, tests publish the same documents.  Bounded (LRU).
+VALID_MEMO: Final = 512
+_VALID: collections.OrderedDict[tuple[str, bytes], None] = collections.OrderedDict()
+_VALID_LOCK = threading.Lock()
 
 
 def validate_event(event: HookEvent) -> None:

@@ -10,6 +10,7 @@ loop creates fresh objects; key-prefix filters pick what is sent; ``dry_run`` on
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import statistics
@@ -156,6 +157,10 @@ def plan(
     return out, dropped
 
 
+#: Most messages sent in one batch (as load runs do: one lock, one key count per batch).
+BATCH: Final = 256
+
+
 def sleep_until(
     deadline: float,
     *,
@@ -238,6 +243,8 @@ def replay(
     sent = refused = 0
     lags: list[float] = []
     stopped = False
+    offsets = [item.offset for item in schedule]
+    frames = [item.frames for item in schedule]
     start = clock()
     if dry_run:
         for n, item in enumerate(schedule, start=1):
@@ -251,23 +258,21 @@ def replay(
         send = hookmanager.send_many
         n = 0
         while n < total:
-            if not sleep_until(start + schedule[n].offset, clock=clock, stop=stop):
+            if not sleep_until(start + offsets[n], clock=clock, stop=stop):
                 stopped = True
                 break
             # Everything already due goes out in one batch, in file order: a sender that
             # fell behind catches up without paying the per-message overhead again.
             now = clock()
-            end = n + 1
-            while end < total and start + schedule[end].offset <= now:
-                end += 1
-            batch = schedule[n:end]
-            lags.extend(max(0.0, now - (start + item.offset)) for item in batch)
-            ok = send([item.frames for item in batch])
+            end = max(bisect.bisect_right(offsets, now - start, n + 1, min(total, n + BATCH)), n + 1)
+            late = now - start
+            lags.extend([max(0.0, late - o) for o in offsets[n:end]])
+            ok = send(frames[n:end])
             sent += ok
-            refused += len(batch) - ok
+            refused += end - n - ok
             n = end
             if progress:
-                progress(n, total, batch[-1].loop)
+                progress(n, total, schedule[end - 1].loop)
             if stop.is_set():
                 stopped = n < total
                 break
