@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 #: ``import mockhm`` (and Hypothesis' entry point, which runs in every downstream test
 #: session) loads neither pyzmq, lxml nor Faker until something needs them.
 _EXPORTS: dict[str, str] = {
+    "FrontEnd": "mockhm.frontend.frontend",
     "HookManager": "mockhm.hookmanager.manager",
     "Statistics": "mockhm.hookmanager.manager",
     "Shape": "mockhm.load.pacing",
@@ -64,6 +65,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from mockhm.frontend.frontend import FrontEnd as FrontEnd
     from mockhm.hookmanager.manager import HookManager as HookManager
     from mockhm.hookmanager.manager import Statistics as Statistics
     from mockhm.load.pacing import Shape as Shape
@@ -119,6 +121,7 @@ __all__ = [
     "Cassette",
     "Cloud",
     "CloudError",
+    "FrontEnd",
     "HookEvent",
     "HookManager",
     "HookReport",

@@ -20,6 +20,9 @@ Fixtures:
   ``hookmanager`` by ``hookmanager_cassette.play()`` once subscribers are ready, or recorded
   from the live Hook Manager of ``--hm-record-from``; used by every test marked
   ``@pytest.mark.hookmanager_cassette``.
+* ``oned`` - a mock oned XML-RPC front-end (:class:`mockhm.FrontEnd`) on the state of
+  ``hookmanager``, exporting ``ONE_XMLRPC`` and ``ONE_AUTH`` (a file holding ``user:password``);
+  ``@pytest.mark.oned(drivers="manual", auth=..., speed=...)`` configures it.
 * ``shared_hookmanager`` - one session-wide instance for Hypothesis ``@given`` tests, which
   must not request function-scoped fixtures: use ``with shared_hookmanager.example():``.
 
@@ -51,6 +54,8 @@ import pytest
 
 from ._cassette import CassetteFixture, cassette_path, marker_options
 from ._fixture import EVENTS_ENV, REPORTS_ENV, CapHookReports, HookManagerFixture
+from ._frontend import ONED_MARKER
+from ._frontend import oned as oned  # the front-end fixture, registered with this plugin
 from ._settings import MARKER_KWARGS, Settings, add_options, resolve
 
 if TYPE_CHECKING:
@@ -68,6 +73,7 @@ MARKERS = (
     "hookmanager_cassette(name=None, *, mode=None, filters=None): replay this test's mockhm cassette "
     "(hookmanager_cassette.play()) or record it from --hm-record-from; mode is a record mode "
     "(none, once, new_episodes, all, rewrite), filters the key prefixes recorded",
+    ONED_MARKER,
 )
 
 #: Factory ``make_hookmanager(...)``: returns a started :class:`HookManagerFixture`.

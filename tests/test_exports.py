@@ -84,9 +84,10 @@ AIO: dict[str, tuple[str, ...]] = {
 #: ``mockhm`` subcommands: their options and positional arguments.
 CLI: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "serve": (
-        ("--bind", "--count", "--dry-run", "--events", "--filter", "--hwm", "--logger-port", "--loop",
-         "--lossless", "--max-gap", "--profile", "--publisher-port", "--quiet", "--rate", "--reports",
-         "--seed", "--speed", "--validate", "--wait", "-b", "-l", "-p"),
+        ("--auth", "--bind", "--count", "--dry-run", "--events", "--filter", "--hwm", "--idle",
+         "--logger-port", "--loop", "--lossless", "--max-gap", "--no-oned", "--oned", "--oned-speed",
+         "--profile", "--publisher-port", "--quiet", "--rate", "--reports", "--seed", "--speed",
+         "--validate", "--wait", "-b", "-l", "-p"),
         ("scenario",),
     ),
     "validate": (("--json", "--profile", "--quiet", "--upstream", "-q"), ("files",)),

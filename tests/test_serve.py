@@ -103,7 +103,7 @@ def test_ruby_docs_subscriber_verbatim_against_serve(tmp_path: Path) -> None:
 
 def _run_ruby_against_serve(script: Path) -> None:
     # The example connects to the real default endpoint, so serve binds 2101/2102 as one_hm does.
-    server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet")
+    server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet", "--no-oned")
     ruby = subprocess.Popen(["ruby", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert ruby.stdout is not None
@@ -136,7 +136,9 @@ def _run_ruby_against_serve(script: Path) -> None:
 
 
 def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
-    server = _serve("-p", "*", "-l", "*", "--wait", "1", "--rate", "0", "--count", "60", "--profile", "6.10")
+    server = _serve(
+        "-p", "*", "-l", "*", "--no-oned", "--wait", "1", "--rate", "0", "--count", "60", "--profile", "6.10"
+    )
     try:
         assert server.stdout is not None
         banner = server.stdout.readline()
@@ -161,7 +163,7 @@ def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[byte
 
 
 def test_serve_stops_cleanly_on_sigterm() -> None:
-    server = _serve("-p", "*", "-l", "*", "--rate", "1")
+    server = _serve("-p", "*", "-l", "*", "--no-oned", "--rate", "1")
     assert server.stdout is not None
     assert "events on" in server.stdout.readline()
     server.send_signal(signal.SIGTERM)
@@ -191,7 +193,7 @@ def test_readme_subscriber_example_against_serve(tmp_path: Path) -> None:
     script = tmp_path / "subscriber.py"
     script.write_text(snippet)
     with default_ports():
-        server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet")
+        server = _serve("--wait", "1", "--rate", "0", "--count", "400", "--quiet", "--no-oned")
         try:
             client = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
         finally:

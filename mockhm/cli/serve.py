@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 import time
 from types import FrameType
 
 from mockhm.cli import args as cli_args
+from mockhm.cli import frontend as oned_cli
 from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, wait_for_subscribers
+from mockhm.frontend.frontend import FrontEnd
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud
 from mockhm.oned.story import last_execution, mixed_day
@@ -21,9 +24,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` parser."""
     p = sub.add_parser(
         "serve",
-        help="run a mock Hook Manager on 2101/2102 (the default command)",
-        description="Bind the events (PUB) and reports (REP) sockets like one_hm and stream the "
-        "built-in mixed-day story in a loop at a human pace, or a scenario/capture given by name or file.",
+        help="run a mock Hook Manager on 2101/2102 and oned's XML-RPC API on 2633 (the default command)",
+        description="Bind the events (PUB) and reports (REP) sockets like one_hm, start a mock oned "
+        "XML-RPC front-end on the same state, and stream the built-in mixed-day story in a loop at a "
+        "human pace (or nothing: --idle), or a scenario/capture given by name or file.",
     )
     p.add_argument(
         "scenario",
@@ -113,8 +117,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--keep-reports", type=cli_args.integer(1), default=1000, metavar="N",
         help="keep the latest N reports in memory (all are counted; default 1000)",
     )  # fmt: skip
+    oned_cli.add_options(p)
     _replay_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, parser=p)
 
 
 def _replay_options(p: argparse.ArgumentParser) -> None:
@@ -152,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         del frame
         stop.set()
 
+    if getattr(args, "parser", None) is not None:
+        oned_cli.check_options(args.parser, args)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _serve(args, stop)
@@ -187,31 +194,46 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         print("  (STATE keys end with the resource id and one space). Ctrl-C stops.", flush=True)
         for warning in hm.bind_warnings:
             print(f"  WARNING: {warning}", flush=True)
-        pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
-        print(
-            f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True
-        )
-        wait_for_subscribers(hm, args.wait, stop)
-        # The story retries only executions an executor reported on 2102 (never made-up ones).
-        story = mixed_day(Cloud(args.profile, seed=args.seed), executions=lambda: last_execution(hm.reports))
-        interval = 1.0 / args.rate if args.rate > 0 else 0.0
-        start = time.monotonic()
-        sent = expected = 0
-        for event in story:
-            for message in event.messages():
-                if stop.is_set():
-                    return _summary(hm, sent, expected)
-                if args.count is not None and sent >= args.count:
-                    return _summary(hm, sent, expected, drain=args.drain, stop=stop)
-                # Each send is due at start + n * interval: the schedule does not drift.
-                delay = start + sent * interval - time.monotonic()
-                if delay > 0 and stop.wait(delay):
-                    return _summary(hm, sent, expected)
-                expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
-                sent += 1
-                if not args.quiet:
-                    print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
-        return _summary(hm, sent, expected, drain=args.drain, stop=stop)
+        if args.no_oned:
+            return _story(args, hm, None, stop)
+        with oned_cli.started(args, hm) as fe:
+            oned_cli.banner(fe, args.idle)
+            if args.idle:
+                stop.wait()
+                fe.check()
+                return _summary(hm, hm.statistics().sent, 0)
+            return _story(args, hm, fe, stop)
+
+
+def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop: threading.Event) -> int:
+    """Stream the built-in story; with a front-end, on its state (so the API sees the story's VMs)."""
+    pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
+    print(f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True)
+    wait_for_subscribers(hm, args.wait, stop)
+    cloud = fe.oned.cloud if fe is not None else Cloud(args.profile, seed=args.seed)
+    # The story retries only executions an executor reported on 2102 (never made-up ones).
+    story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    start = time.monotonic()
+    sent = expected = 0
+    while True:
+        with fe.locked() if fe is not None else contextlib.nullcontext():
+            event = next(story, None)  # the story changes the shared state under the front-end's lock
+        if event is None:
+            return _summary(hm, sent, expected, drain=args.drain, stop=stop)
+        for message in event.messages():
+            if stop.is_set():
+                return _summary(hm, sent, expected)
+            if args.count is not None and sent >= args.count:
+                return _summary(hm, sent, expected, drain=args.drain, stop=stop)
+            # Each send is due at start + n * interval: the schedule does not drift.
+            delay = start + sent * interval - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                return _summary(hm, sent, expected)
+            expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
+            sent += 1
+            if not args.quiet:
+                print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
 
 
 def _summary(

@@ -140,6 +140,7 @@ class HookManager:
         self._cond = threading.Condition(self._lock)
         self._closed = False
         self._errors: list[BaseException] = []
+        self._report_listeners: list[Callable[[HookReport], None]] = []
         self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
         self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
@@ -526,6 +527,24 @@ class HookManager:
                     )
                 self._cond.wait(min(remaining, 0.5))
 
+    def add_report_listener(self, listener: Callable[[HookReport], None]) -> Callable[[], None]:
+        """Call ``listener(report)`` for every report from now on; returns a function removing it.
+
+        The listener runs on the I/O thread after the report is recorded and before the ``ACK``
+        goes back, so an executor that has its ``ACK`` knows its report was applied (the mock
+        front-end feeds its hook log this way).  A listener's exception is kept for
+        :meth:`check`; it neither stops the thread nor the ``ACK``.
+        """
+        with self._lock:
+            self._report_listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._report_listeners:
+                    self._report_listeners.remove(listener)
+
+        return remove
+
     def wait_for_reports(
         self, count: int, *, timeout: float = 5.0, stop: threading.Event | None = None
     ) -> int:
@@ -600,6 +619,13 @@ class HookManager:
                 log.exception("mockhm I/O thread failed")
                 self._errors.append(err)
 
+    def _notify(self, listener: Callable[[HookReport], None], report: HookReport) -> None:
+        try:
+            listener(report)
+        except Exception as err:  # a listener's bug is reported through check(), not fatal
+            log.exception("report listener %r failed", listener)
+            self._errors.append(err)
+
     def _serve_report(self, rep: zmq.Socket[bytes]) -> bool:
         """Answer one queued report; ``False`` when none is waiting (or no ACK is sent)."""
         try:
@@ -618,6 +644,9 @@ class HookManager:
             if keep is not None and len(self.reports) > keep:
                 del self.reports[:-keep], self.report_times[:-keep]
             self._cond.notify_all()
+            listeners = list(self._report_listeners) if self._report_listeners else ()
+        for listener in listeners:  # before the ACK: the report is applied once the executor hears ACK
+            self._notify(listener, report)
         if self.ack is not None:
             rep.send(self.ack)
         log.info(

@@ -142,9 +142,12 @@ def test_help_documents_the_exit_codes() -> None:
 
 def test_serve_banner_warns_about_a_bind_outside_loopback(capsys: pytest.CaptureFixture[str]) -> None:
     """Item 8: ``serve -b 0.0.0.0`` said nothing."""
-    assert main(["serve", "-b", "0.0.0.0", "-p", "*", "-l", "*", "--count", "0", "--drain", "0"]) == 0
+    assert (
+        main(["serve", "-b", "0.0.0.0", "-p", "*", "-l", "*", "--count", "0", "--drain", "0", "--no-oned"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "WARNING: the events socket is bound to tcp://0.0.0.0:" in out
     assert "WARNING: the reports socket is bound to tcp://0.0.0.0:" in out
-    assert main(["serve", "-p", "*", "-l", "*", "--count", "0", "--drain", "0"]) == 0
+    assert main(["serve", "-p", "*", "-l", "*", "--count", "0", "--drain", "0", "--no-oned"]) == 0
     assert "WARNING" not in capsys.readouterr().out
