@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -79,7 +80,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=float, default=20000)
     parser.add_argument("--duration", type=float, default=60, help="seconds")
     parser.add_argument("--body-size", type=int, default=8192)
-    parser.add_argument("--hwm", type=int, default=20_000, help="SNDHWM (default 20,000: ~1 s at 20k/s)")
+    parser.add_argument(
+        "--hwm",
+        type=int,
+        default=10_000,
+        help="SNDHWM (default 10,000: 0.5 s at 20k/s, ~110 MB of ~11 KB frames)",
+    )
     parser.add_argument("--json", help="write the figures as JSON")
     args = parser.parse_args(argv)
     port = free_port()
@@ -113,6 +119,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     samples: list[tuple[float, int]] = []
     hwm_kib = 0
+
+    def stop_children(signum: int, frame: object) -> None:
+        """``timeout`` or Ctrl-C: stop the load (it still writes its report) and the counter."""
+        del signum, frame
+        load.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop_children)
     while load.poll() is None:
         st = status(load.pid)
         if "VmRSS" in st:

@@ -63,10 +63,6 @@ class SubscriptionTable:
     def __contains__(self, prefix: object) -> bool:
         return prefix in self._holders
 
-    def __bool__(self) -> bool:
-        """Any subscription at all (cheap: the send paths ask before every send)."""
-        return bool(self._holders)
-
     def elements(self) -> list[str]:
         """Every active filter once per holder, sorted."""
         return sorted(p for p, holders in self._holders.items() for _ in holders)
