@@ -42,17 +42,24 @@ class ObjectOperations(HostOperations):
         self.images[iid] = image
         return image
 
-    def image_ready_later(self, iid: int) -> None:
-        """Queue the datastore driver's answer: LOCKED -> READY."""
-        self._later(
-            "image copy", "image", iid, lambda: self.image_state(iid, "READY") if iid in self.images else []
-        )
+    def image_ready_later(self, iid: int, *, source: str = "", form: str = "") -> None:
+        """Queue the datastore driver's answer (``cp``: SOURCE and FORMAT): LOCKED -> READY."""
+
+        def copied() -> Events:
+            image = self.images.get(iid)
+            if image is None:
+                return []
+            image.source = image.source or source
+            image.format = image.format or form
+            return self.image_state(iid, "READY")
+
+        self._later("image copy", "image", iid, copied)
 
     def image_allocate(self, name: str | None = None, *, persistent: bool = False) -> Events:
         """``oneimage create``: the API event (image LOCKED in EXTRA), then READY when the copy ends.
 
         An image is inserted LOCKED with PREV_STATE still INIT, so the READY event says
-        PREV_STATE INIT (§3.3).  IMAGE state events exist from 6.0.
+        PREV_STATE INIT.  IMAGE state events exist from 6.0.
         """
         name = name or self.fake.one_image_name()
         self.advance(1, 3)
@@ -70,7 +77,7 @@ class ObjectOperations(HostOperations):
         return events + self.image_state(image.id, "READY")
 
     def image_state(self, iid: int, state: str) -> Events:
-        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED (§4.4)."""
+        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED."""
         image = self.images[iid]
         image.state = state
         self.advance(1, 5)
@@ -90,7 +97,7 @@ class ObjectOperations(HostOperations):
     ) -> VnetDocument:
         """Insert a network in LOCK_CREATE (no event)."""
         nid = self._next_id("net")
-        bridge = bridge or f"onebr.{nid}"
+        bridge = bridge or f"onebr{nid}"  # VirtualNetwork::insert: "onebr" + id
         net = VnetDocument(
             id=nid, name=name, bridge=bridge, vn_mad=vn_mad,
             template=template if template is not None
@@ -107,7 +114,7 @@ class ObjectOperations(HostOperations):
         )
 
     def net_allocate(self, name: str | None = None) -> Events:
-        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (§3.3, 6.4+)."""
+        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (6.4+)."""
         name = name or self.fake.one_vnet_name()
         ar = {"AR_ID": "0", "NEXT_INDEX": "0", "SHARED": "NO", **self.fake.one_address_range()}
         net = self.new_net(name, ar=ar)
@@ -117,7 +124,7 @@ class ObjectOperations(HostOperations):
         return events + self.net_state(net.id, "READY")
 
     def net_state(self, nid: int, state: str) -> Events:
-        """Set a network's state; UPDATE_FAILURE prints as an empty STATE (§4.5)."""
+        """Set a network's state; UPDATE_FAILURE prints as an empty STATE."""
         net = self.nets[nid]
         net.state = state
         self.advance(1, 5)
@@ -133,8 +140,9 @@ class ObjectOperations(HostOperations):
             raise CloudError(
                 f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
             )
+        extra = net.to_xml(self.profile)  # SharedAPI::del keeps the body before deleting
         events = self.net_state(nid, "LOCK_DELETE")
-        events.append(self._api("one.vn.delete", [nid], result=nid, extra=net.to_xml(self.profile)))
+        events.append(self._api("one.vn.delete", [nid], result=nid, extra=extra))
 
         def done() -> Events:
             out = self.net_state(nid, "DONE")
@@ -151,7 +159,7 @@ class ObjectOperations(HostOperations):
     # -- hooks and plain API calls ---------------------------------------------------------
 
     def hook_retry(self, hook_id: int, arguments: str, *, remote_host: str | None = None) -> Events:
-        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1`` (§3.4)."""
+        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1``."""
         exec_id = self._next_id("hook_exec")
         self.advance(1, 3)
         retry = retry_message(hook_id, arguments, remote_host=remote_host, profile=self.profile)
