@@ -292,11 +292,11 @@ class HookManager:
         """
         if len(items) == 1 and type(items[0]) is HookEvent and not self.validate:
             # The common case, one built event: straight to the send path.
-            frames = items[0].frames
-            if len(frames) == 1:
-                return self.send_frames(frames[0])
-            if frames:
-                return self.send_many(frames)
+            built = items[0].frames
+            if len(built) == 1:
+                return self.send_frames(built[0])
+            if built:
+                return self.send_many(built)
         sent = 0
         for item in items:
             if isinstance(item, HookEvent):
