@@ -140,3 +140,41 @@ def test_bad_arguments(hm: HookManager, kw: dict[str, object], message: str) -> 
     args: dict[str, object] = {"url": LOOPBACK, **kw}
     with pytest.raises(ValueError, match=message):
         FrontEnd(hm, **args)  # type: ignore[arg-type]
+
+
+def test_concurrent_clients_keep_each_call_s_events_in_order(hm: HookManager) -> None:
+    """Four clients allocate at once while the drivers run: ids are unique and every VM's
+    allocation STATE event precedes its API event on the wire (one lock over model + publish)."""
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def client(url: str, session: str) -> None:
+        try:
+            with xmlrpc.client.ServerProxy(url) as one:
+                for i in range(10):
+                    ok, vid, _ = one.one.vm.allocate(session, f'NAME="c{i}"\nCPU="1"\nMEMORY="64"')
+                    assert ok
+                    results.append(vid)
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    with _fe(hm, speed=1000.0) as fe:
+        threads = [threading.Thread(target=client, args=(fe.url, fe.session)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        fe.wait_idle(10)
+        fe.check()
+    assert not errors and sorted(results) == list(range(40))
+    keys = [frames[0].decode() for frames in hm.journal]
+    api_positions = [i for i, k in enumerate(keys) if k == "EVENT API one.vm.allocate 1"]
+    assert len(api_positions) == 40
+    for vid in range(40):
+        assert keys.index(f"EVENT VM {vid}/PENDING/LCM_INIT ") < keys.index(
+            f"EVENT STATE VM/PENDING/LCM_INIT/{vid} "
+        )
+    # each API event directly follows the two STATE keys of its own VM
+    for pos in api_positions:
+        vid = int(keys[pos - 1].rsplit("/", 1)[1])
+        assert keys[pos - 2] == f"EVENT VM {vid}/PENDING/LCM_INIT "

@@ -73,3 +73,30 @@ def test_front_end_port_taken_is_a_clear_error(capsys: pytest.CaptureFixture[str
         in capsys.readouterr().out
     )
     assert issubclass(BindError, OSError)
+
+
+def test_story_queues_no_driver_steps_and_survives_api_changes() -> None:
+    """serve's story walks its own changes to their end (classic Cloud API, no driver steps);
+    an API client changing a story VM never kills serve: the next event comes, or the CloudError
+    the story raised, on which serve starts a new round."""
+    from mockhm import FrontEnd, HookManager
+    from mockhm.cli.serve import _next_event
+    from mockhm.oned.cloud import CloudError
+    from mockhm.oned.story import mixed_day
+    from mockhm.wire.message import HookEvent
+
+    with (
+        HookManager("tcp://127.0.0.1:*", None) as hm,
+        FrontEnd(hm, url="http://127.0.0.1:0/RPC2", drivers="manual") as fe,
+    ):
+        story = mixed_day(fe.oned.cloud)
+        keys: list[str] = []
+        while "EVENT VM 0/ACTIVE/RUNNING " not in keys:
+            event = _next_event(story, fe)
+            assert event is not None and not isinstance(event, CloudError)
+            keys += event.keys
+        assert fe.pending() == 0  # the story queued nothing for the drivers
+        assert fe.call("one.vm.action", fe.session, "terminate-hard", 0)[0] is True  # type: ignore[index]
+        fe.settle()
+        for _ in range(200):  # never an exception out of the story: events, or a CloudError to restart on
+            assert isinstance(_next_event(story, fe), (HookEvent, CloudError))

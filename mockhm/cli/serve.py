@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from types import FrameType
 
 from mockhm.cli import args as cli_args
@@ -14,9 +14,10 @@ from mockhm.cli import frontend as oned_cli
 from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, wait_for_subscribers
 from mockhm.frontend.frontend import FrontEnd
 from mockhm.hookmanager.manager import HookManager
-from mockhm.oned.cloud import Cloud
+from mockhm.oned.cloud import Cloud, CloudError
 from mockhm.oned.story import last_execution, mixed_day
 from mockhm.wire.errors import MockHMError
+from mockhm.wire.message import HookEvent
 from mockhm.wire.profiles import PROFILES
 
 
@@ -217,8 +218,11 @@ def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop:
     start = time.monotonic()
     sent = expected = 0
     while True:
-        with fe.locked() if fe is not None else contextlib.nullcontext():
-            event = next(story, None)  # the story changes the shared state under the front-end's lock
+        event = _next_event(story, fe)
+        if isinstance(event, CloudError):  # an API client changed a VM under the story's feet
+            print(f"  the story stopped ({event}); a new round starts on the same state", flush=True)
+            story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
+            continue
         if event is None:
             return _summary(hm, sent, expected, drain=args.drain, stop=stop)
         for message in event.messages():
@@ -234,6 +238,21 @@ def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop:
             sent += 1
             if not args.quiet:
                 print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+
+
+def _next_event(story: Iterator[HookEvent], fe: FrontEnd | None) -> HookEvent | CloudError | None:
+    """The story's next event, made under the front-end's lock with the classic Cloud API (the
+    story walks each change to its end itself: its changes queue no driver steps)."""
+    if fe is None:
+        return next(story, None)
+    with fe.locked() as cloud:
+        auto, cloud.auto_drivers = cloud.auto_drivers, False
+        try:
+            return next(story, None)
+        except CloudError as err:
+            return err
+        finally:
+            cloud.auto_drivers = auto
 
 
 def _summary(

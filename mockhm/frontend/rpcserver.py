@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import selectors
 import socket
 import threading
 import time
@@ -243,9 +244,9 @@ class RpcServer:
             ) from None
         self.host = host
         self.port: int = int(self._http.server_address[1])
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="mockhm-rpc", daemon=True
-        )
+        self._http.timeout = 0  # handle_request() after our own select: never blocks
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread = threading.Thread(target=self._accept_loop, name="mockhm-rpc", daemon=True)
         self._thread.start()
         self._closed = False
 
@@ -260,10 +261,24 @@ class RpcServer:
         if self._closed:
             return
         self._closed = True
-        self._http.shutdown()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
         self._thread.join(timeout)
         self._http.server_close()
         self._http.cut_connections(timeout)
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _accept_loop(self) -> None:
+        """Accept connections until woken by :meth:`close` (no polling interval to wait out)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._http.socket, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while True:
+                ready = selector.select()
+                if any(key.fileobj is self._wake_r for key, _ in ready):
+                    return
+                self._http.handle_request()
 
     # -- dispatch ---------------------------------------------------------------------------
 

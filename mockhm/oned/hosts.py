@@ -131,15 +131,21 @@ class HostOperations(VmOperations):
             )
         host = self._host(hid)
         api = self._api("one.host.status", [hid, HOST_STATUS[status]], result=hid)
+        # Host::enable/disable/offline (src/host/Host.cc@release-7.4.0): enable gives MONITORED
+        # only from DISABLED with capacity, else INIT (to be monitored again); offline drops it
         new = {"disable": "DISABLED", "offline": "OFFLINE"}.get(status)
         if new is None:
-            new = "MONITORED" if host.monitoring is not None else "INIT"
+            new = "MONITORED" if host.state == "DISABLED" and host.total_cpu > 0 else "INIT"
+        if new == "OFFLINE":
+            host.total_cpu = host.total_mem = 0
+            for attr in ("TOTALCPU", "TOTALMEMORY", "FREECPU", "FREEMEMORY", "USEDCPU", "USEDMEMORY"):
+                host.template.pop(attr, None)
         if new == host.state:
             return [api]
         host.state = new
         self.advance(1)
         events = [self._emit(host), api]
-        if new in ("INIT", "MONITORED") and self.auto_drivers and host.monitoring is None:
+        if new == "INIT" and self.auto_drivers:
             self.queue_monitor(hid, MONITOR_DELAY)
         return events
 

@@ -111,7 +111,8 @@ HOST_TRANSITIONS: Final[dict[str, dict[str, str]]] = {
     "MONITORED": {"fail": "ERROR", "disable": "DISABLED", "offline": "OFFLINE"},
     "ERROR": {"recover": "MONITORED"},
     "DISABLED": {"enable": "MONITORED"},
-    "OFFLINE": {"enable": "MONITORED"},
+    # Host::enable: MONITORED only from DISABLED with capacity, else INIT (src/host/Host.cc@release-7.4.0)
+    "OFFLINE": {"enable": "INIT"},
 }
 #: VM paths caused by host actions (not by the VM's own actions).
 HOST_VM_PATHS: Final[dict[str, tuple[VmState, VmState]]] = {

@@ -142,22 +142,37 @@ def image_allocate(oned: Oned, args: list[Any]) -> Result:
     taken = next((i.id for i in cloud.images.values() if i.name == name), None)
     if taken is not None:
         raise Failure("ALLOCATE", f"Error allocating a new image. NAME is already taken by IMAGE {taken}.")
-    persistent = str(tmpl.pop("PERSISTENT", "NO")).upper() == "YES"
+    # Image::insert (src/image/Image.cc@release-7.4.0): TYPE (default OS), PERSISTENT, PATH, SOURCE,
+    # FORMAT, SIZE, FS, DRIVER leave the template; OS and DATABLOCK get DEV_PREFIX (oned.conf "sd").
+    kind = str(tmpl.pop("TYPE", "OS")).upper()
+    types = {"OS": 0, "CDROM": 1, "DATABLOCK": 2, "KERNEL": 3, "RAMDISK": 4, "CONTEXT": 5, "BACKUP": 6}
+    if kind not in types:
+        raise Failure("INTERNAL", f"Unknown type {kind}")
+    persistent = str(tmpl.pop("PERSISTENT", "NO")).upper() == "YES" and kind in ("OS", "DATABLOCK")
     path = str(tmpl.pop("PATH", ""))
-    tmpl.setdefault("DEV_PREFIX", "sd")
-    source = f"/var/lib/one//datastores/{ds.id}/{cloud.fake.one_hex(32)}"
+    source = str(tmpl.pop("SOURCE", ""))
+    form = str(tmpl.pop("FORMAT", ""))
+    for attr in ("SIZE", "FS", "DRIVER", "TM_MAD"):
+        tmpl.pop(attr, None)
+    if not path and not source and kind not in ("DATABLOCK", "OS"):
+        raise Failure("INTERNAL", "No PATH nor SOURCE in template.")
+    if kind in ("OS", "DATABLOCK"):
+        tmpl.setdefault("DEV_PREFIX", "sd")
     image = cloud.new_image(
-        name,
-        persistent=persistent,
-        datastore_id=ds.id,
-        datastore=ds.name,
-        path=path,
-        source=source,
+        name, persistent=persistent, datastore_id=ds.id, datastore=ds.name, path=path, source=source,
         template=tmpl,
-    )
+    )  # fmt: skip
+    image.type = types[kind]
+    image.format = form if source else "" if path else form or "raw"
+    dummy = ds.ds_mad == "dummy"
+    if dummy:
+        image.size = 1024  # the dummy driver's stat
     ds.images.append(image.id)
     events = oned.api("one.image.allocate", args, image.id, extra=image.to_xml(oned.profile))
-    cloud.image_ready_later(image.id)
+    copied = "dummy_path" if dummy else f"/var/lib/one//datastores/{ds.id}/{cloud.fake.one_hex(32)}"
+    cloud.image_ready_later(
+        image.id, source=source or copied, form=image.format or ("dummy_format" if dummy else "qcow2")
+    )
     return image.id, events
 
 
@@ -183,10 +198,18 @@ def image_delete(oned: Oned, args: list[Any]) -> Result:
     if image is None:
         raise no_exists("image", iid)
     if image.running_vms:
-        raise Failure("ACTION", "Cannot delete image while it is in use")
-    extra = image.to_xml(oned.profile)
-    del oned.cloud.images[iid]
-    return iid, oned.api("one.image.delete", args, iid, extra=extra)
+        raise Failure("ACTION", f"There are {len(image.running_vms)} VMs using it.")
+    cloud = oned.cloud
+    extra = image.to_xml(oned.profile)  # SharedAPI::del keeps the body before deleting
+    # ImageManager::delete_image (src/image/ImageManagerActions.cc@release-7.4.0): no SOURCE, dropped
+    # now; else DELETE now and dropped when the datastore driver's rm answers
+    events: list[Any] = []
+    if image.source:
+        events += cloud.image_state(iid, "DELETE")
+        cloud._later("image rm", "image", iid, lambda: (cloud.images.pop(iid, None), [])[1])
+    else:
+        del cloud.images[iid]
+    return iid, events + oned.api("one.image.delete", args, iid, extra=extra)
 
 
 def imagepool_info(oned: Oned, args: list[Any]) -> Result:
@@ -213,10 +236,25 @@ def vn_allocate(oned: Oned, args: list[Any]) -> Result:
     if not vn_mad:
         raise Failure("ALLOCATE", "Error allocating a new virtual network. VN_MAD is mandatory.")
     cloud = oned.cloud
-    bridge = str(tmpl.get("BRIDGE", "")) or f"onebr{cloud._ids['net']}"
-    tmpl.setdefault("BRIDGE", bridge)
-    tmpl.setdefault("BRIDGE_TYPE", "linux")
+    # VirtualNetwork::insert (src/vnm/VirtualNetwork.cc@release-7.4.0): VN_MAD, PHYDEV, BRIDGE
+    # ("onebr" + id, or onebr.<VLAN_ID>), BRIDGE_TYPE by driver, SECURITY_GROUPS with 0
+    vlan = str(tmpl.get("VLAN_ID", ""))
+    bridge = str(tmpl.get("BRIDGE", "")) or (f"onebr.{vlan}" if vlan else f"onebr{cloud._ids['net']}")
+    bridge_type = str(tmpl.get("BRIDGE_TYPE", "")) or (
+        "openvswitch"
+        if vn_mad.startswith("ovswitch")
+        else "vcenter_port_groups"
+        if vn_mad == "vcenter"
+        else "linux"
+    )
+    phydev = str(tmpl.get("PHYDEV", ""))
+    groups = sorted(
+        {0, *(int(g) for g in str(tmpl.get("SECURITY_GROUPS", "")).split(",") if g.strip().isdigit())}
+    )
+    tmpl.update({"BRIDGE": bridge, "BRIDGE_TYPE": bridge_type, "PHYDEV": phydev, "VN_MAD": vn_mad,
+                 "SECURITY_GROUPS": ",".join(str(g) for g in groups)})  # fmt: skip
     net = cloud.new_net(name, vn_mad=vn_mad, bridge=bridge, template=tmpl)
+    net.bridge_type, net.phydev, net.vlan_id = bridge_type, phydev, vlan
     # AddressRange::from_vattr: AR_ID, a MAC, NEXT_INDEX 0, SHARED as a boolean, no ALLOCATED
     # (src/vnm/AddressRange.cc@release-7.4.0)
     net.address_ranges = [_address_range(ar) for ar in ars]

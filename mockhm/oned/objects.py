@@ -42,11 +42,18 @@ class ObjectOperations(HostOperations):
         self.images[iid] = image
         return image
 
-    def image_ready_later(self, iid: int) -> None:
-        """Queue the datastore driver's answer: LOCKED -> READY."""
-        self._later(
-            "image copy", "image", iid, lambda: self.image_state(iid, "READY") if iid in self.images else []
-        )
+    def image_ready_later(self, iid: int, *, source: str = "", form: str = "") -> None:
+        """Queue the datastore driver's answer (``cp``: SOURCE and FORMAT): LOCKED -> READY."""
+
+        def copied() -> Events:
+            image = self.images.get(iid)
+            if image is None:
+                return []
+            image.source = image.source or source
+            image.format = image.format or form
+            return self.image_state(iid, "READY")
+
+        self._later("image copy", "image", iid, copied)
 
     def image_allocate(self, name: str | None = None, *, persistent: bool = False) -> Events:
         """``oneimage create``: the API event (image LOCKED in EXTRA), then READY when the copy ends.
@@ -90,7 +97,7 @@ class ObjectOperations(HostOperations):
     ) -> VnetDocument:
         """Insert a network in LOCK_CREATE (no event)."""
         nid = self._next_id("net")
-        bridge = bridge or f"onebr.{nid}"
+        bridge = bridge or f"onebr{nid}"  # VirtualNetwork::insert: "onebr" + id
         net = VnetDocument(
             id=nid, name=name, bridge=bridge, vn_mad=vn_mad,
             template=template if template is not None
@@ -133,8 +140,9 @@ class ObjectOperations(HostOperations):
             raise CloudError(
                 f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
             )
+        extra = net.to_xml(self.profile)  # SharedAPI::del keeps the body before deleting
         events = self.net_state(nid, "LOCK_DELETE")
-        events.append(self._api("one.vn.delete", [nid], result=nid, extra=net.to_xml(self.profile)))
+        events.append(self._api("one.vn.delete", [nid], result=nid, extra=extra))
 
         def done() -> Events:
             out = self.net_state(nid, "DONE")

@@ -120,7 +120,8 @@ def _events(path: Path) -> list[RealEvent]:
 
 
 def profile_of(release: str) -> str:
-    return ".".join(release.split(".")[:2])
+    """The profile of a capture's release: a release number selects the newest profile not newer."""
+    return release
 
 
 # -- the executor stand-in -----------------------------------------------------------------
