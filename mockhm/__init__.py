@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 #: session) loads neither pyzmq, lxml nor Faker until something needs them.
 _EXPORTS: dict[str, str] = {
     "FrontEnd": "mockhm.frontend.frontend",
+    "Delivery": "mockhm.hookmanager.ledger",
+    "Mark": "mockhm.hookmanager.ledger",
+    "Subscription": "mockhm.hookmanager.ledger",
     "HookManager": "mockhm.hookmanager.manager",
     "Statistics": "mockhm.hookmanager.manager",
     "Shape": "mockhm.load.pacing",
@@ -23,6 +26,12 @@ _EXPORTS: dict[str, str] = {
     "run_load": "mockhm.load.run",
     "Cloud": "mockhm.oned.cloud",
     "CloudError": "mockhm.oned.cloud",
+    "LifecycleDriver": "mockhm.oned.lifecycle",
+    "LifecycleStep": "mockhm.oned.lifecycle",
+    "generate_events": "mockhm.oned.lifecycle",
+    "generate_steps": "mockhm.oned.lifecycle",
+    "mixed_day": "mockhm.oned.story",
+    "Problem": "mockhm.schemas.validation",
     "check_message": "mockhm.schemas.validation",
     "validate_body": "mockhm.schemas.validation",
     "validate_event": "mockhm.schemas.validation",
@@ -32,8 +41,20 @@ _EXPORTS: dict[str, str] = {
     "ReplayReport": "mockhm.streams.replay",
     "replay": "mockhm.streams.replay",
     "Scenario": "mockhm.streams.scenario",
+    "TimedMessage": "mockhm.streams.scenario",
+    "builtin_scenarios": "mockhm.streams.scenario",
     "load_scenario": "mockhm.streams.scenario",
+    "loads_scenario": "mockhm.streams.scenario",
+    "ReplaySource": "mockhm.streams.sources",
+    "load_capture": "mockhm.streams.sources",
+    "MessageResult": "mockhm.streams.validate",
+    "ValidationReport": "mockhm.streams.validate",
     "validate_file": "mockhm.streams.validate",
+    "HostileCase": "mockhm.traffic.hostile",
+    "hostile_case": "mockhm.traffic.hostile",
+    "HostileKind": "mockhm.traffic.kinds",
+    "OpenNebulaProvider": "mockhm.traffic.provider",
+    "make_faker": "mockhm.traffic.provider",
     "api_event": "mockhm.wire.bodies",
     "document_state_event": "mockhm.wire.bodies",
     "retry_message": "mockhm.wire.bodies",
@@ -66,6 +87,9 @@ _EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from mockhm.frontend.frontend import FrontEnd as FrontEnd
+    from mockhm.hookmanager.ledger import Delivery as Delivery
+    from mockhm.hookmanager.ledger import Mark as Mark
+    from mockhm.hookmanager.ledger import Subscription as Subscription
     from mockhm.hookmanager.manager import HookManager as HookManager
     from mockhm.hookmanager.manager import Statistics as Statistics
     from mockhm.load.pacing import Shape as Shape
@@ -73,6 +97,12 @@ if TYPE_CHECKING:
     from mockhm.load.run import run_load as run_load
     from mockhm.oned.cloud import Cloud as Cloud
     from mockhm.oned.cloud import CloudError as CloudError
+    from mockhm.oned.lifecycle import LifecycleDriver as LifecycleDriver
+    from mockhm.oned.lifecycle import LifecycleStep as LifecycleStep
+    from mockhm.oned.lifecycle import generate_events as generate_events
+    from mockhm.oned.lifecycle import generate_steps as generate_steps
+    from mockhm.oned.story import mixed_day as mixed_day
+    from mockhm.schemas.validation import Problem as Problem
     from mockhm.schemas.validation import check_message as check_message
     from mockhm.schemas.validation import validate_body as validate_body
     from mockhm.schemas.validation import validate_event as validate_event
@@ -82,8 +112,20 @@ if TYPE_CHECKING:
     from mockhm.streams.replay import ReplayReport as ReplayReport
     from mockhm.streams.replay import replay as replay
     from mockhm.streams.scenario import Scenario as Scenario
+    from mockhm.streams.scenario import TimedMessage as TimedMessage
+    from mockhm.streams.scenario import builtin_scenarios as builtin_scenarios
     from mockhm.streams.scenario import load_scenario as load_scenario
+    from mockhm.streams.scenario import loads_scenario as loads_scenario
+    from mockhm.streams.sources import ReplaySource as ReplaySource
+    from mockhm.streams.sources import load_capture as load_capture
+    from mockhm.streams.validate import MessageResult as MessageResult
+    from mockhm.streams.validate import ValidationReport as ValidationReport
     from mockhm.streams.validate import validate_file as validate_file
+    from mockhm.traffic.hostile import HostileCase as HostileCase
+    from mockhm.traffic.hostile import hostile_case as hostile_case
+    from mockhm.traffic.kinds import HostileKind as HostileKind
+    from mockhm.traffic.provider import OpenNebulaProvider as OpenNebulaProvider
+    from mockhm.traffic.provider import make_faker as make_faker
     from mockhm.wire.bodies import api_event as api_event
     from mockhm.wire.bodies import document_state_event as document_state_event
     from mockhm.wire.bodies import retry_message as retry_message
@@ -121,18 +163,28 @@ __all__ = [
     "Cassette",
     "Cloud",
     "CloudError",
+    "Delivery",
     "FrontEnd",
     "HookEvent",
     "HookManager",
     "HookReport",
+    "HostileCase",
+    "HostileKind",
     "KeyFormatError",
+    "LifecycleDriver",
+    "LifecycleStep",
     "LoadReport",
+    "Mark",
     "MessageFormatError",
+    "MessageResult",
     "MockHMError",
+    "OpenNebulaProvider",
     "ParsedKey",
+    "Problem",
     "Profile",
     "PublisherClosedError",
     "ReplayReport",
+    "ReplaySource",
     "ReportTimeoutError",
     "Scenario",
     "ScenarioError",
@@ -141,16 +193,27 @@ __all__ = [
     "Shape",
     "Statistics",
     "SubscriberTimeoutError",
+    "Subscription",
+    "TimedMessage",
     "UnknownProfileError",
+    "ValidationReport",
     "WireMessage",
     "__version__",
     "api_event",
     "api_key",
+    "builtin_scenarios",
     "check_message",
     "document_state_event",
     "encode_report",
+    "generate_events",
+    "generate_steps",
     "get_profile",
+    "hostile_case",
+    "load_capture",
     "load_scenario",
+    "loads_scenario",
+    "make_faker",
+    "mixed_day",
     "parse_key",
     "parse_report",
     "record",

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from mockhm.hookmanager.ledger import Mark
     from mockhm.hookmanager.manager import HookManager
     from mockhm.wire.reports import HookReport
 
 T = TypeVar("T")
 
-__all__ = ["current_library", "run_sync", "wait_for_report", "wait_for_subscribers"]
+__all__ = ["current_library", "run_sync", "wait_for_filters", "wait_for_report", "wait_for_subscribers"]
 
 
 def current_library() -> str:
@@ -67,14 +68,51 @@ async def run_sync(func: Callable[[], T]) -> T:
 
 
 async def wait_for_subscribers(
-    hm: HookManager, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
+    hm: HookManager,
+    count: int = 1,
+    *,
+    prefix: str | None = None,
+    exact: bool = False,
+    since: Mark | None = None,
+    timeout: float = 5.0,
 ) -> list[str]:
-    """Awaitable :meth:`HookManager.wait_for_subscribers`; returns the active filters.
+    """Awaitable :meth:`mockhm.HookManager.wait_for_subscribers`; returns the active filters.
+
+    Args:
+        hm: the Hook Manager.
+        count: how many subscriptions are needed.
+        prefix: a key prefix they must let through (``None``: any).
+        exact: count only subscriptions whose filter *is* ``prefix``.
+        since: count only subscriptions made after this :class:`~mockhm.Mark`.
+        timeout: seconds to wait at most.
 
     Raises:
         SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
     """
-    return await run_sync(functools.partial(hm.wait_for_subscribers, count, prefix=prefix, timeout=timeout))
+    return await run_sync(
+        functools.partial(
+            hm.wait_for_subscribers, count, prefix=prefix, exact=exact, since=since, timeout=timeout
+        )
+    )
+
+
+async def wait_for_filters(
+    hm: HookManager,
+    filters: Iterable[str],
+    *,
+    exact: bool = True,
+    since: Mark | None = None,
+    timeout: float = 5.0,
+) -> list[str]:
+    """Awaitable :meth:`mockhm.HookManager.wait_for_filters`; returns the active filters.
+
+    Raises:
+        SubscriberTimeoutError: the filters are not so within ``timeout`` seconds.
+    """
+    wanted = list(filters)
+    return await run_sync(
+        functools.partial(hm.wait_for_filters, wanted, exact=exact, since=since, timeout=timeout)
+    )
 
 
 async def wait_for_report(
@@ -83,11 +121,22 @@ async def wait_for_report(
     *,
     rc: int | None = None,
     where: Callable[[HookReport], bool] | None = None,
+    since: Mark | None = None,
     timeout: float = 5.0,
 ) -> HookReport:
-    """Awaitable :meth:`HookManager.wait_for_report`; returns the first matching report.
+    """Awaitable :meth:`mockhm.HookManager.wait_for_report`; returns the first matching report.
+
+    Args:
+        hm: the Hook Manager.
+        hook_id: the hook id wanted, or ``None`` for any.
+        rc: the return code wanted, or ``None`` for any.
+        where: an extra predicate on the report.
+        since: only reports that arrived after this :class:`~mockhm.Mark`.
+        timeout: seconds to wait at most.
 
     Raises:
         ReportTimeoutError: no matching report within ``timeout`` seconds.
     """
-    return await run_sync(functools.partial(hm.wait_for_report, hook_id, rc=rc, where=where, timeout=timeout))
+    return await run_sync(
+        functools.partial(hm.wait_for_report, hook_id, rc=rc, where=where, since=since, timeout=timeout)
+    )

@@ -51,9 +51,17 @@ def lifecycles(
     steps: int | tuple[int, int] = (1, 30),
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[list[HookEvent]]:
-    """Event streams of VMs (and hosts) that follow oned's transitions (§5).
+    """Event streams in which every VM, host, image and network follows oned's life-cycles.
 
-    See :func:`mockhm.oned.lifecycle.lifecycles`.
+    Two hosts are allocated and monitored first, then an image, a network and ``vms`` VMs; then
+    ``steps`` actions, each chosen by Hypothesis among those allowed right now (shrinking toward
+    fewer steps and the first allowed action).  For a seeded, non-Hypothesis stream use
+    :func:`mockhm.generate_events`.
+
+    Args:
+        vms: number of VMs alive at once, an int or a (min, max) pair (1..50).
+        steps: number of actions after the set-up, an int or a (min, max) pair (0..1000).
+        profile: release profile (default 7.4).
     """
     from mockhm.oned.lifecycle import lifecycles as _lifecycles
 
@@ -63,7 +71,11 @@ def lifecycles(
 def hostile_messages(kinds: Collection[str] | None = None) -> st.SearchStrategy[WireMessage]:
     """Deliberately broken or surprising messages, each with its ``label``.
 
-    See :func:`mockhm.traffic.hostile.hostile_messages`.
+    Single messages drawn from the hostile catalogue's cases (:func:`mockhm.hostile_case`).
+
+    Args:
+        kinds: the kinds to draw from, :class:`mockhm.HostileKind` members or their values
+            (default: every kind); for example ``[k for k in HostileKind if k.broken]``.
     """
     from mockhm.traffic.hostile import hostile_messages as _hostile_messages
 

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from ._fixture import HookManagerFixture
 
 #: Arguments of ``@pytest.mark.hookmanager_cassette``.
-MARKER_KWARGS: Final[frozenset[str]] = frozenset({"name", "mode", "filters"})
+MARKER_KWARGS: Final[frozenset[str]] = frozenset({"name", "mode", "filters", "count", "duration", "timeout"})
+#: Seconds ``play()`` waits for ``count`` messages to be recorded unless the marker says ``timeout=``.
+DEFAULT_RECORD_TIMEOUT: Final[float] = 30.0
 _UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
 
 
@@ -81,18 +83,42 @@ def marker_options(item: pytest.Item) -> dict[str, Any]:
     options = dict(marker.kwargs)
     if marker.args:
         options["name"] = marker.args[0]
+    for name, kind in (("count", int), ("duration", float), ("timeout", float)):
+        value = options.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            pytest.fail(
+                f"@pytest.mark.hookmanager_cassette({name}={value!r}): expected a positive number "
+                f"({'messages' if name == 'count' else 'seconds'})",
+                pytrace=False,
+            )
+        if kind is int and not isinstance(value, int):
+            pytest.fail(
+                f"@pytest.mark.hookmanager_cassette(count={value!r}): expected a whole number of messages",
+                pytrace=False,
+            )
     return options
 
 
 class CassetteFixture:
     """One test's cassette: what it replays, what it records, and :meth:`play`.
 
+    While recording, the marker's ``count=`` or ``duration=`` says when the recording is
+    complete: :meth:`play` then forwards the live messages into the test's ``hookmanager`` and
+    returns once that many were recorded (or that many seconds passed since the recording
+    started at the test's setup), so the test body is the same code whether it replays or
+    records, and never branches on :attr:`recording`.  The cassette's header records the
+    test's release profile.
+
     Attributes:
         path: the cassette file.
         mode: the record mode in force.
         mode_source: where the mode came from (``marker``, ``cli``, ``env``, ``ini``, ``default``).
         endpoint: the live Hook Manager recorded from (``None`` when not recording).
-        plan: what :meth:`mockhm.streams.record.Cassette.decide` chose.
+        count: stop recording after this many messages (marker ``count=``), or ``None``.
+        duration: stop recording after this many seconds (marker ``duration=``), or ``None``.
+        plan: what :meth:`mockhm.Cassette.decide` chose.
     """
 
     def __init__(
@@ -101,6 +127,10 @@ class CassetteFixture:
         path: Path,
         settings: Settings,
         filters: Sequence[str] = ("",),
+        *,
+        count: int | None = None,
+        duration: float | None = None,
+        timeout: float | None = None,
     ) -> None:
         from mockhm.streams.record import Cassette, CassetteError
         from mockhm.wire.errors import MockHMError, ScenarioNotFoundError
@@ -110,6 +140,10 @@ class CassetteFixture:
         self.mode_source = settings.source("record_mode")
         self.endpoint = settings.record_from
         self.filters = tuple(filters) or ("",)
+        self.count = count
+        self.duration = duration
+        self.timeout = DEFAULT_RECORD_TIMEOUT if timeout is None else timeout
+        self.profile = settings.profile
         self._hookmanager = hookmanager
         self._lock = threading.Lock()
         self._forwarding = False
@@ -177,7 +211,10 @@ class CassetteFixture:
         assert self.endpoint is not None
         keep = [rec for _line, rec in read_capture(self.path)[1]] if self.plan.append else []
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        recorder = Recorder(self.endpoint, self.path, filters=self.filters, keep=keep)
+        recorder = Recorder(
+            self.endpoint, self.path, filters=self.filters, keep=keep, profile=self.profile,
+            count=self.count, duration=self.duration,
+        )  # fmt: skip
         self._recorder = recorder
 
         def target() -> None:
@@ -235,11 +272,13 @@ class CassetteFixture:
 
         Replays the cassette's existing messages (modes ``none``, ``once`` with a cassette,
         ``new_episodes``) on their recorded schedule, then, while recording, forwards the
-        messages recorded so far and every later one as it arrives, in order.
+        messages recorded so far and every later one as it arrives, in order.  With the
+        marker's ``count=`` or ``duration=`` it returns once the recording is complete (the
+        cassette is then written); without, recording goes on until the test ends.
 
         Args:
             speed: time scale of the replay (``math.inf``: as fast as possible); real time by default.
-            **kwargs: passed on to :func:`mockhm.streams.replay.replay` (``max_gap``, ``filters``, ...).
+            **kwargs: passed on to :func:`mockhm.replay` (``max_gap``, ``filters``, ...).
 
         Returns:
             The replay's report, or ``None`` when there was nothing to replay.
@@ -256,7 +295,28 @@ class CassetteFixture:
                 for frames in self._recorded:
                     self._hookmanager.hm.send_frames(frames)
                 self._forwarding = True
+        if self.recording and (self.count is not None or self.duration is not None):
+            self._until_complete()
         return self.replayed
+
+    def _until_complete(self) -> None:
+        """Wait for the recorder to stop on its own (count or duration reached), then finish."""
+        thread = self._thread
+        assert thread is not None
+        limit = self.timeout if self.duration is None else self.duration + self.timeout
+        thread.join(limit)
+        if thread.is_alive():
+            got = len(self.recorded)
+            self.finish()
+            pytest.fail(
+                self._describe(
+                    f"recorded {got} of {self.count} message(s) from {self.endpoint} within {limit:g} s; "
+                    "is the live Hook Manager publishing what the filters select? (marker timeout= "
+                    "waits longer)"
+                ),
+                pytrace=False,
+            )
+        self.finish()
 
     # -- teardown --------------------------------------------------------------------------
 

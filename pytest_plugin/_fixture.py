@@ -10,10 +10,12 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._helpers import FixtureHelpers
 from ._nearest import nearest, show
+from ._reports import CapHookReports as CapHookReports
+from ._reports import ReportExpectation
 
 if TYPE_CHECKING:
     from mockhm import Cloud, HookEvent, HookManager, HookReport, Profile, Statistics
@@ -28,62 +30,7 @@ def _describe_report(report: HookReport) -> str:
     return f"hook {report.hook_id} rc {report.rc}"
 
 
-@dataclass
-class ReportExpectation:
-    """A report the test expects on the 2102 channel; checked by :meth:`HookManagerFixture.verify`.
-
-    Attributes:
-        hook_id: the hook id wanted, or ``None`` for any.
-        rc: the return code wanted, or ``None`` for any.
-        where: an extra predicate on the :class:`~mockhm.HookReport`.
-        count: how many matching reports are wanted (at least).
-        deadline: ``time.monotonic()`` by which they must have arrived.
-    """
-
-    hook_id: int | None
-    rc: int | None
-    where: Callable[[HookReport], bool] | None
-    count: int
-    deadline: float
-    within: float
-    #: Matching reports seen so far (filled by :meth:`wait`).
-    matched: list[HookReport] = field(default_factory=list)
-
-    def matches(self, report: HookReport) -> bool:
-        """``True`` when ``report`` satisfies this expectation."""
-        return report.matches(self.hook_id, self.rc, self.where)
-
-    def describe(self) -> str:
-        """``"1 report for hook 3 with rc 0 within 2.0 s"``."""
-        hook = "any hook" if self.hook_id is None else f"hook {self.hook_id}"
-        rc = "" if self.rc is None else f" with rc {self.rc}"
-        where = "" if self.where is None else " matching the where= predicate"
-        return f"{self.count} report(s) for {hook}{rc}{where} within {self.within} s"
-
-    def wait(self, hm: HookManager) -> bool:
-        """Block until met or the deadline passes; ``True`` if met."""
-        from mockhm import ReportTimeoutError
-
-        seen_ids = {id(r) for r in self.matched}
-        while len(self.matched) < self.count:
-            remaining = self.deadline - time.monotonic()
-            try:
-                report = hm.wait_for_report(
-                    where=lambda r: id(r) not in seen_ids and self.matches(r), timeout=max(remaining, 0.0)
-                )
-            except ReportTimeoutError:
-                return False
-            seen_ids.add(id(report))
-            self.matched.append(report)
-        return True
-
-    @property
-    def met(self) -> bool:
-        """Whether enough matching reports were seen by the last :meth:`wait`."""
-        return len(self.matched) >= self.count
-
-
-class HookManagerFixture:
+class HookManagerFixture(FixtureHelpers):
     """A started mock Hook Manager for one test, with publishing, waiting and assertion helpers.
 
     Everything of :class:`mockhm.HookManager` is reachable through :attr:`hm`; the common parts
@@ -216,7 +163,7 @@ class HookManagerFixture:
             scenario: a loaded scenario or capture, a built-in name or a file path; ``None``
                 plays the one of the ``hookmanager_scenario`` marker.
             speed: time scale (2.0 twice as fast); defaults to the marker's, else real time.
-            **kwargs: passed on to :func:`mockhm.streams.replay.replay`.
+            **kwargs: passed on to :func:`mockhm.replay`.
         """
         from mockhm.streams.replay import replay
 
@@ -233,46 +180,6 @@ class HookManagerFixture:
             kwargs["speed"] = pace
         kwargs.setdefault("echo", None)
         return replay(chosen, self._hm, **kwargs)
-
-    # -- waiting ---------------------------------------------------------------------------
-
-    def wait_for_subscribers(
-        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
-    ) -> list[str]:
-        """Block until ``count`` subscriptions would receive ``prefix`` (see HookManager)."""
-        return self._hm.wait_for_subscribers(count, prefix=prefix, timeout=timeout)
-
-    def wait_for_report(
-        self,
-        hook_id: int | None = None,
-        *,
-        rc: int | None = None,
-        where: Callable[[HookReport], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> HookReport:
-        """Block until a matching report has arrived on 2102 and return it."""
-        return self._hm.wait_for_report(hook_id, rc=rc, where=where, timeout=timeout)
-
-    async def wait_for_subscribers_async(
-        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
-    ) -> list[str]:
-        """Awaitable :meth:`wait_for_subscribers` (asyncio, anyio)."""
-        from mockhm import aio
-
-        return await aio.wait_for_subscribers(self._hm, count, prefix=prefix, timeout=timeout)
-
-    async def wait_for_report_async(
-        self,
-        hook_id: int | None = None,
-        *,
-        rc: int | None = None,
-        where: Callable[[HookReport], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> HookReport:
-        """Awaitable :meth:`wait_for_report` (asyncio, anyio)."""
-        from mockhm import aio
-
-        return await aio.wait_for_report(self._hm, hook_id, rc=rc, where=where, timeout=timeout)
 
     # -- expectations and verification -----------------------------------------------------
 
@@ -401,67 +308,6 @@ class HookManagerFixture:
             f"<HookManagerFixture events={self.events_endpoint} reports={self.reports_endpoint} "
             f"profile={self.profile.name}>"
         )
-
-
-class CapHookReports:
-    """What hook executors reported on the 2102 channel during one test (``cap*`` idiom).
-
-    Args:
-        fixture: the test's ``hookmanager``.
-    """
-
-    def __init__(self, fixture: HookManagerFixture) -> None:
-        self._fixture = fixture
-        # Cleared reports are kept (not just their ids) so an id cannot be reused meanwhile.
-        self._cleared: list[HookReport] = []
-
-    def _is_new(self, report: HookReport) -> bool:
-        return all(report is not old for old in self._cleared)
-
-    @property
-    def reports(self) -> list[HookReport]:
-        """Decoded reports since the test started (or :meth:`clear`)."""
-        return [r for r in self._fixture.reports if self._is_new(r)]
-
-    @property
-    def results(self) -> list[tuple[int | None, int | None]]:
-        """``(hook_id, rc)`` of each report, in arrival order."""
-        return [(r.hook_id, r.rc) for r in self.reports]
-
-    @property
-    def raw(self) -> list[bytes]:
-        """Each request exactly as received."""
-        return [r.raw for r in self.reports]
-
-    def clear(self) -> None:
-        """Forget what was captured so far."""
-        self._cleared.extend(self.reports)
-
-    def wait(
-        self, count: int = 1, *, timeout: float = 5.0, where: Callable[[HookReport], bool] | None = None
-    ) -> list[HookReport]:
-        """Block until ``count`` (matching) reports were captured; return them.
-
-        Raises:
-            ReportTimeoutError: fewer arrived within ``timeout`` seconds.
-        """
-        seen: set[int] = set()
-        got: list[HookReport] = []
-        deadline = time.monotonic() + timeout
-        while len(got) < count:
-            report = self._fixture.wait_for_report(
-                where=lambda r: id(r) not in seen and self._is_new(r) and (where is None or where(r)),
-                timeout=max(deadline - time.monotonic(), 0.0),
-            )
-            seen.add(id(report))
-            got.append(report)
-        return got
-
-    def __len__(self) -> int:
-        return len(self.reports)
-
-    def __iter__(self) -> Iterator[HookReport]:
-        return iter(self.reports)
 
 
 def hookmanager_kwargs(overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -110,18 +110,31 @@ MARKER_KWARGS: Final[frozenset[str]] = frozenset(
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings, and where each came from (for the report header and errors)."""
+    """Resolved settings, and where each came from (for the report header and errors).
+
+    The ``hookmanager_config`` fixture returns the session's; override that fixture to set
+    defaults in code (``return Settings(profile="6.10")``).  Each setting follows one
+    precedence order: marker or factory argument > command line > environment > ini > default.
+    """
 
     profile: str = "7.4"
+    """The release profile of built events (``--hm-profile``, ``MOCKHM_PROFILE``, ``hm_profile``)."""
     bind: str = "127.0.0.1"
+    """The address ephemeral endpoints bind to (``--hm-bind``)."""
     scenarios_dir: Path | None = None
+    """Where scenario names are looked up first (``--hm-scenarios-dir``); ``None``: built-in only."""
     validate: bool = True
+    """Validate every built event before sending (``--hm-[no-]validate``)."""
     seed: int = 0
+    """Seed of each fixture's ``cloud`` (``--hm-seed``)."""
     record_mode: str = "none"
+    """Cassette record mode: none, once, new_episodes, all or rewrite (``--hm-record-mode``)."""
     record_from: str | None = None
+    """The live Hook Manager cassettes record from (``--hm-record-from``)."""
     cassette_dir: Path | None = None
-    #: ``name -> "marker" | "cli" | "env" | "ini" | "default"``.
+    """Where cassettes live; ``None``: ``cassettes/`` next to each test module (``--hm-cassette-dir``)."""
     sources: Mapping[str, str] | None = None
+    """Where each setting came from: ``name -> "marker" | "cli" | "env" | "ini" | "default"``."""
 
     def source(self, name: str) -> str:
         """Where setting ``name`` came from."""

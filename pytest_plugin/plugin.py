@@ -46,13 +46,14 @@ This module imports neither pyzmq nor lxml: they are imported when a fixture is 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._cassette import CassetteFixture, cassette_path, marker_options
+from ._factory import MakeHookManager
 from ._fixture import EVENTS_ENV, REPORTS_ENV, CapHookReports, HookManagerFixture
 from ._frontend import ONED_MARKER
 from ._frontend import oned as oned  # the front-end fixture, registered with this plugin
@@ -70,14 +71,13 @@ MARKERS = (
     "verify=False skips the teardown verification",
     "hookmanager_scenario(name_or_path, *, speed=None): load a mockhm scenario (a built-in name, a "
     "name in --hm-scenarios-dir, or a file) for hookmanager.play()",
-    "hookmanager_cassette(name=None, *, mode=None, filters=None): replay this test's mockhm cassette "
-    "(hookmanager_cassette.play()) or record it from --hm-record-from; mode is a record mode "
-    "(none, once, new_episodes, all, rewrite), filters the key prefixes recorded",
+    "hookmanager_cassette(name=None, *, mode=None, filters=None, count=None, duration=None, timeout=30): "
+    "replay this test's mockhm cassette (hookmanager_cassette.play()) or record it from "
+    "--hm-record-from; mode is a record mode (none, once, new_episodes, all, rewrite), filters the key "
+    "prefixes recorded; while recording, play() returns once count messages (or duration seconds) "
+    "were recorded, waiting at most timeout seconds for count",
     ONED_MARKER,
 )
-
-#: Factory ``make_hookmanager(...)``: returns a started :class:`HookManagerFixture`.
-MakeHookManager = Callable[..., HookManagerFixture]
 
 
 # -- hooks ---------------------------------------------------------------------------------
@@ -282,11 +282,23 @@ def hookmanager_endpoints(hookmanager_config: Settings) -> tuple[str, str]:
 def make_hookmanager(
     request: pytest.FixtureRequest, hookmanager_config: Settings
 ) -> Iterator[MakeHookManager]:
-    """A factory of extra mock Hook Managers, verified and closed at teardown.
+    """A factory of extra mock Hook Managers (type :class:`pytest_mockhm.MakeHookManager`).
 
-    ``make_hookmanager(profile="6.10", events="tcp://127.0.0.1:*", reports=None, no_reports=False,
-    lossless=True, hwm=10, validate=False, ack=None, journal=True, seed=1, bind=..., verify=True)``;
-    arguments left out follow the test's settings (marker > CLI > env > ini > default).
+    Each call starts one, on fresh loopback ports unless told otherwise; all are verified and
+    closed at the test's teardown.  Keyword arguments (all optional; those left out follow the
+    test's settings: marker > command line > environment > ini > default):
+
+    * ``events=``, ``reports=``: endpoints to bind (default ``tcp://<bind>:*``);
+    * ``no_reports=True``: no 2102 socket at all;
+    * ``ack=``: the reply to each report (``b"ACK"``), ``None`` never to answer;
+    * ``verify=False``: no teardown verification for this instance;
+    * ``profile=``, ``validate=``, ``seed=``, ``bind=``, ``lossless=``, ``hwm=``,
+      ``journal=``: as the ``hookmanager`` marker takes them.
+
+    ::
+
+        def test_old_release(make_hookmanager):
+            hm = make_hookmanager(profile="6.10", ack=None, verify=False)
     """
     registry = _Registry(request, hookmanager_config)
 
@@ -369,7 +381,16 @@ def hookmanager_cassette(
     The mode follows marker ``mode=`` > ``--hm-record-mode`` > ``MOCKHM_RECORD_MODE`` >
     ``hm_record_mode`` > ``none``.  The file is ``<cassette dir>/<module>/<Class.>test.jsonl``.
     Replay waits for the test: call ``hookmanager_cassette.play(speed=...)`` after
-    ``hookmanager.wait_for_subscribers()``.  Recording runs from setup to teardown.
+    ``hookmanager.wait_for_subscribers()``.  Recording starts at setup; with the marker's
+    ``count=N`` (or ``duration=S``) ``play()`` returns once N messages (S seconds) were recorded
+    and forwarded, so the same test body replays and records::
+
+        @pytest.mark.hookmanager_cassette(count=12)
+        def test_inventory(hookmanager, hookmanager_cassette, inventory):
+            hookmanager_cassette.play()
+            assert inventory.running == {...}
+
+    Without them recording runs until teardown.
     """
     options = marker_options(request.node)
     settings = hookmanager_config.with_overrides({"record_mode": options.get("mode")}, "marker")
@@ -377,7 +398,10 @@ def hookmanager_cassette(
     filters = options.get("filters") or ("",)
     if isinstance(filters, str):
         filters = (filters,)
-    cassette = CassetteFixture(hookmanager, path, settings, filters)
+    cassette = CassetteFixture(
+        hookmanager, path, settings, filters,
+        count=options.get("count"), duration=options.get("duration"), timeout=options.get("timeout"),
+    )  # fmt: skip
     try:
         yield cassette
     finally:

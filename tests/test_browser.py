@@ -138,6 +138,7 @@ def test_documentation_site_renders_in_chromium(chromium: Chromium, site: Path) 
         assert page.problems() == []
 
 
+@pytest.mark.timeout(900)  # the first test to ask for the site builds it
 def test_documentation_site_names_no_private_module(site: Path) -> None:
     """What readers see (text, links, hover titles) never names a private module."""
     found = []

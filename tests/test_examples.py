@@ -23,3 +23,38 @@ def test_inventory_example_suite_passes() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout and "error" not in proc.stdout
+
+
+def test_the_example_imports_only_public_names() -> None:
+    """The downstream example needs no private import: every ``mockhm``/``pytest_mockhm`` name
+    it imports is exported by the front door (module paths are checked by test_public_names)."""
+    import ast
+
+    import pytest_mockhm
+
+    import mockhm
+
+    public = {
+        "mockhm": set(mockhm.__all__) | {"strategies", "aio"},
+        "pytest_mockhm": set(pytest_mockhm.__all__),
+    }
+    problems = []
+    for path in sorted((ROOT / "examples").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in public:
+                problems += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if alias.name not in public[node.module]
+                ]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in public:
+                if node.module not in {"mockhm.strategies", "mockhm.aio", "pytest_mockhm.plugin"}:
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module} import ...")
+            elif isinstance(node, ast.Import):
+                problems += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: import {alias.name}"
+                    for alias in node.names
+                    if alias.name.split(".")[0] in public
+                    and alias.name not in {"mockhm", "pytest_mockhm", "mockhm.strategies", "mockhm.aio"}
+                ]
+    assert not problems, "the example reaches past the front door:\n" + "\n".join(problems)

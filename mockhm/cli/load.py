@@ -21,6 +21,20 @@ from mockhm.wire.errors import MockHMError
 #: Exit code when a threshold is broken (k6 uses the same).
 THRESHOLD_EXIT: Final = 99
 
+STAMPING: Final = """\
+stamping and acknowledgements:
+  Messages whose body has an open template (a VM's USER_TEMPLATE, the TEMPLATE of a host,
+  image or network) get three attributes there: MOCKHM_DUE_NS (scheduled send time, ns from
+  the start), MOCKHM_RUN (this run's id) and MOCKHM_SEQ (the message's index).  Most API
+  events and RETRY messages have no open template and go out unstamped (--no-stamp: none).
+  With --acks, only the messages an executor's filters select are stamped and expected back:
+  the filters of the subscriptions active when sending starts (wait for all of them with
+  --wait N, one subscription per hook), or the prefixes given with --ack-filter.  An executor
+  acknowledges a message by reporting on 2102 with ARGUMENTS that contain the stamps, as text
+  (MOCKHM_RUN=... MOCKHM_SEQ=...) or inside base64 of the body: what HEM sends for a hook
+  with ARGUMENTS = "$TEMPLATE".  Latency runs from MOCKHM_DUE_NS to the report's arrival.
+"""
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``load`` parser."""
@@ -31,6 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Reports sent, refused (lossless mode), lag behind schedule and, with --acks, end-to-end latency "
         "of HEM-style subscribers that report on 2102. "
         "Exit codes: 0 ok, 1 error, 2 usage, 99 threshold broken.",
+        epilog=STAMPING,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "source", nargs="?", default="generated",
@@ -108,8 +124,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="seconds to wait for them (default 30)",
     )
     p.add_argument(
-        "--acks", action="store_true", help="expect a 2102 report per stamped message; measure latency"
-    )
+        "--acks", action="store_true",
+        help="expect a 2102 report for each stamped message an executor's filters select; measure latency",
+    )  # fmt: skip
+    p.add_argument(
+        "--filter", action="append", default=None, metavar="PREFIX",
+        help="send only messages whose key starts with PREFIX (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--ack-filter", action="append", default=None, metavar="PREFIX",
+        help="with --acks, expect reports for messages whose key starts with PREFIX (repeatable); "
+        "default: the filters subscribed when sending starts",
+    )  # fmt: skip
     p.add_argument(
         "--drain",
         type=cli_args.seconds,
@@ -215,6 +241,8 @@ def run(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         report = _run(args, shape, thresholds, percentiles, stop)
+    except FilterError as err:
+        return _usage(str(err))
     except (MockHMError, ValueError, OSError, ModuleNotFoundError) as err:
         print(f"mockhm load: {err}", flush=True)
         return 1
@@ -237,6 +265,8 @@ def _run(
     console = Console(stderr=True)
     out = Console()
     pool, description = load_pool(args.source, size=args.pool, seed=args.seed, profile=args.profile)
+    if args.filter:
+        pool, description = filter_pool(pool, args.filter, description)
     import zmq
 
     # A context of its own, so that closing with a linger and terminating it waits until the
@@ -262,7 +292,7 @@ def _run(
                 arrivals=args.arrivals, seed=args.seed, stamp=not args.no_stamp, body_size=args.body_size,
                 acks=args.acks, drain=args.drain, percentiles=percentiles, thresholds=thresholds,
                 hwm=args.hwm, lossless=args.lossless, wait=args.wait, wait_timeout=args.wait_timeout,
-                source_name=description, stop=stop, linger=args.linger,
+                source_name=description, stop=stop, linger=args.linger, ack_filters=args.ack_filter,
             )  # fmt: skip
         else:
             console.print(f"mockhm load: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}")
@@ -274,7 +304,7 @@ def _run(
                     hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,
                     stamp=not args.no_stamp, body_size=args.body_size, acks=args.acks, drain=args.drain,
                     percentiles=percentiles, thresholds=thresholds, on_progress=cb, stop=stop,
-                    source_name=description, consume_reports=True,
+                    source_name=description, consume_reports=True, ack_filters=args.ack_filter,
                 ),
             )  # fmt: skip
     finally:
@@ -345,6 +375,8 @@ def print_summary(console: object, report: LoadReport) -> None:
     if report.acks_expected:
         table.add_row("acknowledged", f"{report.acked} of {report.sent_stamped} stamped (unmatched reports: "
                       f"{report.unmatched_reports})")  # fmt: skip
+        selected = "every message" if report.ack_filters is None else ", ".join(map(repr, report.ack_filters))
+        table.add_row("expected from", f"keys starting {selected}" if report.ack_filters else selected)
         table.add_row(
             "latency from schedule", _ms(report.latency_ms, report.percentiles) if report.latency_ms else "-"
         )
@@ -364,3 +396,27 @@ def _ms(values: dict[str, float] | None, percentiles: tuple[float, ...]) -> str:
         return "-"
     parts = [f"p{p:g} {values[f'p{p:g}']:.3f}" for p in percentiles]
     return " ".join([*parts, f"max {values['max']:.3f}"]) + " ms"
+
+
+class FilterError(ValueError):
+    """``--filter`` selects no message of the source (a usage error)."""
+
+
+def filter_pool(
+    pool: list[tuple[bytes, ...]], prefixes: list[str], description: str
+) -> tuple[list[tuple[bytes, ...]], str]:
+    """The messages of ``pool`` whose key starts with one of ``prefixes`` (``--filter``).
+
+    Raises:
+        FilterError: none does; the message shows some keys of the source.
+    """
+    wanted = tuple(p.encode("ascii", "replace") for p in prefixes)
+    kept = [frames for frames in pool if frames and frames[0].startswith(wanted)]
+    if not kept:
+        keys = sorted({f[0].decode("ascii", "replace") for f in pool if f})
+        sample = ", ".join(repr(k) for k in keys[:5]) + (", ..." if len(keys) > 5 else "")
+        raise FilterError(
+            f"--filter {' '.join(map(repr, prefixes))}: no message of {description} has such a key "
+            f"(keys include {sample})"
+        )
+    return kept, f"{description}, keys starting {', '.join(map(repr, prefixes))}"

@@ -6,11 +6,12 @@ import argparse
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 from mockhm.cli import args as cli_args
 from mockhm.cli import frontend as oned_cli
+from mockhm.cli.live import objects_by_state, watching
 from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, wait_for_subscribers
 from mockhm.frontend.frontend import FrontEnd
 from mockhm.hookmanager.manager import HookManager
@@ -200,7 +201,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         with oned_cli.started(args, hm) as fe:
             oned_cli.banner(fe, args.idle)
             if args.idle:
-                stop.wait()
+                with watching(hm, objects=_objects(fe, fe.oned.cloud)):
+                    stop.wait()
                 fe.check()
                 return _summary(hm, hm.statistics().sent, 0)
             return _story(args, hm, fe, stop)
@@ -210,34 +212,49 @@ def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop:
     """Stream the built-in story; with a front-end, on its state (so the API sees the story's VMs)."""
     pace = f"{args.rate:g} messages/s" if args.rate > 0 else "full speed"
     print(f"  streaming the built-in mixed-day scenario in a loop at {pace} (seed {args.seed})", flush=True)
-    wait_for_subscribers(hm, args.wait, stop)
     cloud = fe.oned.cloud if fe is not None else Cloud(args.profile, seed=args.seed)
-    # The story retries only executions an executor reported on 2102 (never made-up ones).
-    story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
-    interval = 1.0 / args.rate if args.rate > 0 else 0.0
-    start = time.monotonic()
-    sent = expected = 0
-    while True:
-        event = _next_event(story, fe)
-        if isinstance(event, CloudError):  # an API client changed a VM under the story's feet
-            print(f"  the story stopped ({event}); a new round starts on the same state", flush=True)
-            story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
-            continue
-        if event is None:
-            return _summary(hm, sent, expected, drain=args.drain, stop=stop)
-        for message in event.messages():
-            if stop.is_set():
-                return _summary(hm, sent, expected)
-            if args.count is not None and sent >= args.count:
+    # On a terminal a live view (subscriptions, key families, reports, objects); else log lines.
+    with watching(hm, objects=_objects(fe, cloud)) as view:
+        quiet = args.quiet or view.live
+        wait_for_subscribers(hm, args.wait, stop)
+        # The story retries only executions an executor reported on 2102 (never made-up ones).
+        story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
+        interval = 1.0 / args.rate if args.rate > 0 else 0.0
+        start = time.monotonic()
+        sent = expected = 0
+        while True:
+            event = _next_event(story, fe)
+            if isinstance(event, CloudError):  # an API client changed a VM under the story's feet
+                print(f"  the story stopped ({event}); a new round starts on the same state", flush=True)
+                story = mixed_day(cloud, executions=lambda: last_execution(hm.reports))
+                continue
+            if event is None:
                 return _summary(hm, sent, expected, drain=args.drain, stop=stop)
-            # Each send is due at start + n * interval: the schedule does not drift.
-            delay = start + sent * interval - time.monotonic()
-            if delay > 0 and stop.wait(delay):
-                return _summary(hm, sent, expected)
-            expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
-            sent += 1
-            if not args.quiet:
-                print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+            for message in event.messages():
+                if stop.is_set():
+                    return _summary(hm, sent, expected)
+                if args.count is not None and sent >= args.count:
+                    return _summary(hm, sent, expected, drain=args.drain, stop=stop)
+                # Each send is due at start + n * interval: the schedule does not drift.
+                delay = start + sent * interval - time.monotonic()
+                if delay > 0 and stop.wait(delay):
+                    return _summary(hm, sent, expected)
+                expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
+                sent += 1
+                if not quiet:
+                    print(f"sent {message.key!r} ({len(message.content)} bytes)", flush=True)
+
+
+def _objects(fe: FrontEnd | None, cloud: Cloud) -> Callable[[], dict[str, dict[str, int]]]:
+    """The model's objects by state for the live view, read under the front-end's lock."""
+
+    def count() -> dict[str, dict[str, int]]:
+        if fe is None:
+            return objects_by_state(cloud)
+        with fe.locked():
+            return objects_by_state(cloud)
+
+    return count
 
 
 def _next_event(story: Iterator[HookEvent], fe: FrontEnd | None) -> HookEvent | CloudError | None:

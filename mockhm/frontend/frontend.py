@@ -97,7 +97,7 @@ class FrontEnd:
     Args:
         hookmanager: the :class:`~mockhm.HookManager` to publish on and read reports from;
             ``None`` starts one on its default endpoints (2101/2102), closed with the front-end.
-        oned: the model to serve; ``None`` makes a fresh :class:`~mockhm.oned.Oned` with
+        oned: the model to serve; ``None`` makes a fresh one (the pure oned model) with
             ``profile``, ``seed`` and ``auth``.  Its ``cloud`` is the state the Hook Manager's
             stories and tests may drive too.
         profile: release profile (default: the Hook Manager's).

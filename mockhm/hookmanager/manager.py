@@ -30,14 +30,12 @@ import zmq
 from zmq.backend import Socket as _BackendSocket
 
 from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
+from mockhm.hookmanager.ledger import Ledger, matching
+from mockhm.hookmanager.oracle import Oracle
+from mockhm.hookmanager.restart import Restarts, closed_error
 from mockhm.hookmanager.subscriptions import SubscriptionTable
-from mockhm.wire.errors import (
-    BindError,
-    InvalidArgumentError,
-    PublisherClosedError,
-    ReportTimeoutError,
-    SubscriberTimeoutError,
-)
+from mockhm.hookmanager.waits import Waits
+from mockhm.wire.errors import BindError, InvalidArgumentError
 from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import ACK, HookReport, parse_report
@@ -66,28 +64,51 @@ _first = operator.itemgetter(0)
 class Statistics:
     """A snapshot of what a :class:`HookManager` did since it started or was reset."""
 
-    #: Messages handed to ZeroMQ (in faithful mode some may still be dropped at the HWM).
     sent: int = 0
-    #: Bytes of all frames sent.
+    """Messages handed to ZeroMQ (in faithful mode some may still be dropped at the HWM)."""
     sent_bytes: int = 0
-    #: Messages sent per key (frame 1).
+    """Bytes of all frames sent."""
     sent_per_key: dict[str, int] = field(default_factory=dict)
-    #: Messages refused at the high-water mark (lossless mode only) and therefore not sent.
+    """Messages sent per key (frame 1)."""
     refused: int = 0
-    #: Subscription notices seen (every subscriber's every filter), and unsubscriptions.
+    """Messages refused at the high-water mark (lossless mode only) and therefore not sent."""
     subscriptions_seen: int = 0
+    """Subscription notices seen (every subscriber's every filter)."""
     unsubscriptions_seen: int = 0
-    #: Filters active now, one entry per subscriber and filter.
+    """Unsubscription notices seen (a subscriber dropped a filter or disconnected)."""
     subscriptions: tuple[str, ...] = ()
-    #: Reports received on the 2102 channel (all of them, also those no longer kept).
+    """Filters active now, one entry per subscriber and filter."""
     reports: int = 0
-    #: Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody
-    #: (not counted as refused, even in lossless mode).
+    """Reports received on the 2102 channel (all of them, also those no longer kept)."""
     unrouted: int = 0
+    """Messages sent while no subscription at all was active: ZeroMQ delivered them to nobody (not
+    counted as refused, even in lossless mode)."""
 
 
-class HookManager:
+class HookManager(Waits, Oracle, Restarts):
     """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
+
+    Binds an XPUB socket for events (2101) and a REP socket for reports (2102) and serves both
+    from a background thread until :meth:`close` (or the end of a ``with`` block).  Besides
+    publishing it answers the questions tests ask: who is subscribed (:meth:`wait_for_subscribers`,
+    :meth:`wait_for_filters`), what arrived on 2102 (:meth:`wait_for_report`), what each
+    subscriber should have received (:meth:`delivered`, :meth:`assert_delivered`), and it can
+    restart on the same endpoints (:meth:`restart`).  :meth:`mark` remembers a moment so that
+    waits look only at what came after it.  The wire protocol page of the documentation
+    describes what goes over both sockets.
+
+    Attributes:
+        events_endpoint (str): where subscribers connect, with the port resolved
+            (``tcp://127.0.0.1:40123`` for ``tcp://127.0.0.1:*``).
+        reports_endpoint (str | None): where executors report (REQ connects here), or ``None``.
+        profile (Profile): the release profile of built events.
+        journal (list[tuple[bytes, ...]]): every message sent since the start (or
+            :meth:`reset`), oldest first, when ``journal`` is on; each item is the message's
+            frames exactly as sent, normally ``(key, content)``.  ``WireMessage(item)`` gives
+            ``key``, ``content`` and ``body()``.
+        reports (list[HookReport]): reports received on 2102, oldest first.
+        report_times (list[int]): ``time.monotonic_ns()`` at which each of :attr:`reports`
+            arrived.
 
     Args:
         events: endpoint of the PUB socket (default ``tcp://127.0.0.1:2101``); ``tcp://127.0.0.1:*``
@@ -139,22 +160,26 @@ class HookManager:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._closed = False
+        #: ``True`` while a restart has the sockets closed.
+        self._down = False
+        self._hwm = hwm
         self._errors: list[BaseException] = []
         self._report_listeners: list[Callable[[HookReport], None]] = []
         self._more = zmq.SNDMORE | zmq.NOBLOCK if lossless else zmq.SNDMORE
         self._last = zmq.NOBLOCK if lossless else 0
         #: Active filters, one count per subscriber: they describe live peers, so reset() keeps them.
         self._active = SubscriptionTable()
+        #: Subscriptions with their positions, for marks, new-peer waits and the delivery oracle.
+        self._ledger = Ledger(lambda prefix: matching(self._per_key.items(), prefix))
+        #: Messages sent and reports received before the last reset() (positions never rewind).
+        self._sent_base = 0
+        self._reports_n = 0
+        #: Messages sent when subscription notices were last read.
+        self._drained_at = 0
         self._reset_counters()
-        self._pub = self._ctx.socket(zmq.XPUB)
+        self._pub = self._new_pub()
         self._rep: zmq.Socket[bytes] | None = None
         try:
-            self._pub.setsockopt(zmq.LINGER, 0)
-            self._pub.setsockopt(zmq.XPUB_VERBOSER, 1)
-            if hwm is not None:
-                self._pub.setsockopt(zmq.SNDHWM, hwm)
-            if lossless:
-                self._pub.setsockopt(zmq.XPUB_NODROP, 1)
             self.events_endpoint = self._bind(self._pub, events, "events")
             self.reports_endpoint: str | None = None
             if reports is not None:
@@ -167,8 +192,7 @@ class HookManager:
                 self._rep.close(0)
             raise
         self._wake_r, self._wake_w = os.pipe()
-        self._thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
-        self._thread.start()
+        self._thread = self._start_io()
         log.info(
             "mock Hook Manager: events on %s, reports on %s", self.events_endpoint, self.reports_endpoint
         )
@@ -326,8 +350,8 @@ class HookManager:
         key, content = frames
         pub = self._pub
         with self._lock:
-            if self._closed:
-                raise PublisherClosedError("the mock Hook Manager is closed")
+            if self._closed or self._down:
+                raise closed_error(self._down)
             # Asked before every send: the table's dict, not a method call (it would cost a
             # fifth of a small send).
             nobody = not self._active._holders and self._nobody_subscribed()
@@ -362,8 +386,8 @@ class HookManager:
         odd = False  # a message that is not (key, content): counted the slow way
         done = 0
         with self._lock:
-            if self._closed:
-                raise PublisherClosedError("the mock Hook Manager is closed")
+            if self._closed or self._down:
+                raise closed_error(self._down)
             nobody = not self._active._holders and self._nobody_subscribed()
             try:
                 for frames in batch:
@@ -434,14 +458,18 @@ class HookManager:
             except zmq.ZMQError:  # generated by XPUB for a closed connection, or inproc
                 peer = None
             prefix = note[1:].decode("ascii", "replace")
+            sent = self._sent_ever()  # counts the pending messages: positions are exact
             if note[0] == 1:
                 self._subs_seen += 1
-                self._active.subscribe(prefix, peer)
+                if self._active.subscribe(prefix, peer):
+                    self._ledger.subscribed(prefix, self._drained_at, sent, peer)
             elif note[0] == 0:
                 self._unsubs_seen += 1
-                self._active.unsubscribe(prefix, peer)
+                if self._active.unsubscribe(prefix, peer):
+                    self._ledger.unsubscribed(prefix, sent, peer)
             changed = True
             log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
+        self._drained_at = self._sent_base + self._sent
         if changed:
             self._cond.notify_all()
 
@@ -451,91 +479,7 @@ class HookManager:
         with self._lock:
             return self._active.elements()
 
-    def _matching(self, prefix: str | None) -> int:
-        if prefix is None:
-            return self._active.total()
-        return self._active.matching(prefix)
-
-    def wait_for_subscribers(
-        self, count: int = 1, *, prefix: str | None = None, timeout: float = 5.0
-    ) -> list[str]:
-        """Block until ``count`` subscriptions that would receive ``prefix`` are active.
-
-        A subscription counts for ``prefix`` when a key starting with ``prefix`` would reach it
-        (``"EVENT"`` counts for ``"EVENT STATE VM/"``).  With no ``prefix`` every subscription
-        counts.  Driven by XPUB notices, never by sleeping.  Returns the active filters.
-
-        Raises:
-            SubscriberTimeoutError: not enough subscriptions within ``timeout`` seconds.
-        """
-        what = f" for keys starting {prefix!r}" if prefix is not None else ""
-        return self._wait_subscriptions(
-            lambda: self._matching(prefix) >= count,
-            f"{count} subscription(s){what}",
-            count,
-            timeout,
-            prefix,
-        )
-
-    def wait_for_unsubscribed(self, prefix: str, *, timeout: float = 5.0) -> list[str]:
-        """Block until no subscriber holds the filter ``prefix`` any more (it unsubscribed or
-        disconnected), as HEM does when hooks change.  Returns the active filters.
-
-        Raises:
-            SubscriberTimeoutError: the filter is still active after ``timeout`` seconds.
-        """
-        return self._wait_subscriptions(
-            lambda: prefix not in self._active, f"no subscription {prefix!r}", 0, timeout
-        )
-
-    def _wait_subscriptions(
-        self, done: Callable[[], bool], wanted: str, count: int, timeout: float, prefix: str | None = None
-    ) -> list[str]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not done():
-                if self._closed:
-                    raise PublisherClosedError("the mock Hook Manager is closed")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = self._active.elements()
-                    matching = f"{self._matching(prefix)} matching, " if prefix is not None else ""
-                    raise SubscriberTimeoutError(
-                        f"{wanted} expected on {self.events_endpoint} within {timeout} s; "
-                        f"{matching}{len(seen)} active: {seen!r}; a subscriber must set its filter "
-                        "and connect before events are published",
-                        endpoint=self.events_endpoint,
-                        expected=count,
-                        seen=seen,
-                    )
-                self._cond.wait(min(remaining, 0.5))
-            return self._active.elements()
-
     # -- reports ---------------------------------------------------------------------------
-
-    def wait_for_report(
-        self,
-        hook_id: int | None = None,
-        *,
-        rc: int | None = None,
-        where: Callable[[HookReport], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> HookReport:
-        """Block until a report for ``hook_id`` (and ``rc``, and ``where``) has arrived."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for report in self.reports:
-                    if report.matches(hook_id, rc, where):
-                        return report
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
-                    seen = [(r.hook_id, r.rc) for r in self.reports]
-                    raise ReportTimeoutError(
-                        f"no report for hook {hook_id} with rc {rc} on {self.reports_endpoint} within "
-                        f"{timeout} s; reports seen as (hook_id, rc): {seen!r}"
-                    )
-                self._cond.wait(min(remaining, 0.5))
 
     def add_report_listener(self, listener: Callable[[HookReport], None]) -> Callable[[], None]:
         """Call ``listener(report)`` for every report from now on; returns a function removing it.
@@ -590,6 +534,9 @@ class HookManager:
     def reset(self) -> None:
         """Forget counters and reports (subscriptions stay: they describe live peers)."""
         with self._lock:
+            self._count_pending()
+            self._ledger.rebase()
+            self._sent_base += self._sent
             self._reset_counters()
 
     def check(self) -> None:
@@ -602,6 +549,21 @@ class HookManager:
         """Errors raised in the I/O thread."""
         return list(self._errors)
 
+    # -- positions (see the mixins: waits, oracle, restart) ----------------------------------
+
+    def _sent_ever(self) -> int:
+        """Messages sent since the start (never rewound).  Caller holds the lock."""
+        self._count_pending()
+        return self._sent_base + self._sent
+
+    def _reports_ever(self) -> int:
+        return self._reports_n
+
+    def _start_io(self) -> threading.Thread:
+        thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
+        thread.start()
+        return thread
+
     # -- the I/O thread --------------------------------------------------------------------
 
     def _serve(self) -> None:
@@ -612,7 +574,7 @@ class HookManager:
         if self._rep is not None:
             poller.register(self._rep, zmq.POLLIN)
         try:
-            while not self._closed:
+            while not self._closed and not self._down:
                 ready = dict(poller.poll(DRAIN_POLL_MS if self._pending else 100))
                 if self._closed:
                     break
@@ -650,6 +612,7 @@ class HookManager:
             self.reports.append(report)
             self.report_times.append(received)
             self._reports_total += 1
+            self._reports_n += 1
             keep = self.keep_reports
             if keep is not None and len(self.reports) > keep:
                 del self.reports[:-keep], self.report_times[:-keep]

@@ -35,8 +35,11 @@ class Shape:
     """
 
     points: tuple[tuple[float, float], ...]
+    """``(seconds from the start, messages per second)``, in time order."""
     description: str
+    """How the shape was given, for reports (``constant 500/s for 10s``)."""
     open_ended: bool = False
+    """Keep the last rate after the last point (a run then needs a message count)."""
 
     def __post_init__(self) -> None:
         if not self.points:

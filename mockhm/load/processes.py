@@ -116,7 +116,8 @@ def worker(control: str, *, timeout: float = 120.0) -> None:
         w, n = job["index"], job["workers"]
         plan = Plan([tuple(base64.b64decode(f) for f in m) for m in job["pool"]],
                     itertools.islice(offsets, w, None, n), stamp=job["stamp"], body_size=job["body_size"],
-                    run_id=job["run_id"], index_start=w, index_step=n)  # fmt: skip
+                    run_id=job["run_id"], index_start=w, index_step=n,
+                    stamp_keys=job.get("stamp_keys"))  # fmt: skip
         renderer = Renderer(plan)
         renderer.wait_ahead()
         dealer.send_json({"kind": "ready"})
@@ -190,6 +191,7 @@ def run_load_processes(
     stop: threading.Event | None = None,
     linger: float = 5.0,
     on_ready: Any = None,
+    ack_filters: Sequence[str] | None = None,
 ) -> LoadReport:
     """Like :func:`mockhm.load.run.run_load` with ``processes`` local workers (plus
     ``remote_workers`` started elsewhere with ``mockhm load --worker CONTROL``) behind ``events``.
@@ -213,7 +215,8 @@ def run_load_processes(
     scheduled = scheduled_count(shape, count, arrivals=arrivals, seed=seed)
     run_id = secrets.token_hex(6)
     pool = [tuple(f) for f in source]
-    probe = Plan(pool, iter(()), stamp=stamp, body_size=body_size, run_id=run_id)
+    stamp_keys = None if not acks or ack_filters is None else tuple(ack_filters)
+    probe = Plan(pool, iter(()), stamp=stamp, body_size=body_size, run_id=run_id, stamp_keys=stamp_keys)
     stamped_flags = [stamp and t.parts is not None for t in probe.templates]
     ctx: Ctx = zmq.Context()  # its own: term() flushes the backend
     front = ctx.socket(zmq.XSUB)
@@ -259,7 +262,7 @@ def run_load_processes(
         job = {
             "frontend": front_ep, "workers": n_workers, "hwm": hwm, "lossless": lossless, "wait": wait,
             "wait_timeout": wait_timeout, "linger": linger, "count": count, "stamp": stamp,
-            "body_size": body_size, "run_id": run_id, **schedule_args,
+            "body_size": body_size, "run_id": run_id, "stamp_keys": stamp_keys, **schedule_args,
             "shape": [list(shape.points), shape.description, shape.open_ended] if shape else None,
             "pool": [[base64.b64encode(f).decode() for f in m] for m in pool],
         }  # fmt: skip
@@ -349,6 +352,7 @@ def run_load_processes(
             lossless=lossless, shape=shape, arrivals=arrivals, seed=seed, acks=acks,
             percentiles=tuple(percentiles), thresholds=thresholds, started_at=started_at,
             source_name=source_name, hwm=hwm if hwm is not None else 1000, processes=n_workers,
+            ack_filters=stamp_keys,
         )  # fmt: skip
     finally:
         for p in procs:

@@ -13,7 +13,8 @@ stamps (a :class:`Template`); stamping message ``i`` re-encodes only the few 3-b
 the body that hold the digits (a dozen base64 blocks), and joins them with the template's
 unchanged base64 around them.  Template contents are open in oned's documents, so stamped
 bodies stay valid.  Bodies without an open template (most API events, RETRY) are sent
-unstamped and cannot be acknowledged.
+unstamped and cannot be acknowledged; so are messages whose key no acknowledging filter
+selects (``stamp_keys``): an executor never sees them, so no report is expected for them.
 
 A :class:`Renderer` thread renders chunks of the schedule into a bounded queue while the
 sender sends earlier ones: a run's memory depends on the queue's bound, not on its length.
@@ -30,7 +31,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 Frames = tuple[bytes, ...]
@@ -171,6 +172,8 @@ class Plan:
 
     ``index_start``/``index_step`` select every ``step``-th message of the run (worker
     processes); ``offsets`` must already be that worker's share of the schedule.
+    ``stamp_keys`` limits stamps to messages whose key starts with one of these prefixes
+    (``None``: every message with an open template).
     """
 
     def __init__(
@@ -183,12 +186,19 @@ class Plan:
         run_id: str | None = None,
         index_start: int = 0,
         index_step: int = 1,
+        stamp_keys: Sequence[str] | None = None,
     ) -> None:
         if not pool:
             raise ValueError("the message source is empty: nothing to send")
         self.run_id = run_id or secrets.token_hex(6)
         self.stamp = stamp
         self.templates = [make_template(f, self.run_id, body_size=body_size) for f in pool]
+        if stamp_keys is not None:
+            selected = tuple(k.encode("ascii") for k in stamp_keys)
+            self.templates = [
+                t if t.key.startswith(selected) else replace(t, parts=None, due=None, seq=None)
+                for t in self.templates
+            ]
         self.offsets = iter(offsets)
         self.index_start = index_start
         self.index_step = index_step

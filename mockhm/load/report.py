@@ -80,35 +80,64 @@ class LoadReport:
     """
 
     endpoint: str
+    """The events endpoint the run published on."""
     mode: str
+    """``"lossless"`` (refuse and count at the high-water mark) or ``"faithful"`` (drop, like one_hm)."""
     hwm: int | None
+    """The send high-water mark in force."""
     processes: int
+    """Publisher processes (more than one: behind a proxy)."""
     source: str
+    """What was sent (generated events, a scenario, a capture, ...)."""
     shape: str
+    """The rate curve, described."""
     arrivals: str
+    """``"uniform"``, ``"poisson"`` or ``"none"`` (unthrottled)."""
     seed: int | None
+    """The seed of events and Poisson arrivals."""
     started_at: float
+    """Unix time the run started."""
     scheduled: int
+    """Messages the schedule called for."""
     sent: int
+    """Messages handed to ZeroMQ."""
     refused: int
+    """Messages refused at the high-water mark (lossless mode)."""
     sent_bytes: int
+    """Bytes of all frames sent."""
     duration_s: float
+    """Seconds from the start to the last send."""
     percentiles: tuple[float, ...]
+    """The percentiles reported in ``lag_ms`` and ``latency_ms``."""
     stamped: int = 0
+    """Messages that carried stamps (and could be acknowledged)."""
     acks_expected: bool = False
+    """``True`` when the run expected acknowledgements (``--acks``)."""
     acked: int | None = None
+    """Stamped messages acknowledged by a report (``None`` without acknowledgements)."""
     unmatched_reports: int = 0
+    """Reports that acknowledged no stamped message of this run."""
     lag_ms: dict[str, float] | None = None
+    """Lag behind schedule: percentiles, min, mean and max, in milliseconds."""
     latency_ms: dict[str, float] | None = None
+    """End-to-end latency from the scheduled send to the report: percentiles, min, mean, max."""
     timeline: list[TimelineRow] = field(default_factory=list)
+    """One row per second of the schedule."""
     thresholds: list[dict[str, Any]] = field(default_factory=list)
+    """Each ``--threshold`` with its actual value and verdict."""
     stopped_early: bool = False
-    #: Messages sent while no subscription was active (delivered to nobody).
+    """``True`` when the run was stopped before the schedule ended."""
     unrouted: int = 0
+    """Messages sent while no subscription was active (delivered to nobody)."""
     mockhm: str = ""
-    #: HDR histograms (ns) behind ``lag_ms`` and ``latency_ms``; not serialised.
+    """The mockhm version that ran it."""
+    ack_filters: tuple[str, ...] | None = None
+    """With acknowledgements: the key prefixes whose messages were stamped and expected to be
+    acknowledged (``None``: every message with an open template)."""
     lag_histogram: Any = field(default=None, repr=False, compare=False)
+    """The HDR histogram (ns) behind ``lag_ms``; not serialised."""
     latency_histogram: Any = field(default=None, repr=False, compare=False)
+    """The HDR histogram (ns) behind ``latency_ms``; not serialised."""
 
     # -- derived figures ---------------------------------------------------------------------
 
@@ -190,6 +219,7 @@ class LoadReport:
             "rate": round(self.rate, 3),
             "stamped": self.stamped,
             "acks_expected": self.acks_expected,
+            "ack_filters": None if self.ack_filters is None else list(self.ack_filters),
             "acked": self.acked,
             "unacked": self.unacked,
             "unmatched_reports": self.unmatched_reports,

@@ -18,10 +18,16 @@ How a run goes (:func:`run_load`):
    Counts, HDR histograms and the per-second timeline are kept in constant memory
    (:mod:`mockhm.load.accounting`).
 
-A hook executor acknowledges a message by reporting on 2102 with ARGUMENTS that contain the
-stamps, either as text (``MOCKHM_RUN=... MOCKHM_SEQ=...``) or inside base64 of the
-document, which is what HEM sends for a hook with ``ARGUMENTS = "$TEMPLATE"``.  Bodies
-without an open template (most API events, RETRY) are sent unstamped and not acknowledged.
+Which messages are stamped, and so expected to be acknowledged: those whose body has an open
+template (a VM's USER_TEMPLATE, the TEMPLATE of a host, image or network; most API events and
+RETRY have none) and, with ``acks``, whose key (frame 1) starts with one of the
+acknowledging filters: the filters of the subscriptions active when the run starts (an
+executor subscribes to one filter per hook), or ``ack_filters``.  An executor with one hook
+is then expected to acknowledge exactly what its hook receives.  The stamps are three
+attributes in that template (see :mod:`mockhm.load.render`).  A hook executor acknowledges
+a message by reporting on 2102 with ARGUMENTS that contain the stamps, either as text
+(``MOCKHM_RUN=... MOCKHM_SEQ=...``) or inside base64 of the document, which is what HEM
+sends for a hook with ``ARGUMENTS = "$TEMPLATE"``.
 """
 
 from __future__ import annotations
@@ -242,6 +248,7 @@ def run_load(
     source_name: str = "messages",
     buffer_bytes: int = BUFFER_BYTES,
     consume_reports: bool = False,
+    ack_filters: Sequence[str] | None = None,
 ) -> LoadReport:
     """Send a paced load through ``hm`` and measure it.
 
@@ -264,11 +271,15 @@ def run_load(
         buffer_bytes: bound of the messages rendered ahead of the clock.
         consume_reports: remove the reports a run has read from ``hm.reports`` (what
             ``mockhm load`` does, so that long runs with acks keep constant memory).
+        ack_filters: with ``acks``, only messages whose key starts with one of these
+            prefixes are stamped and expected to be acknowledged.  ``None``: the filters of
+            the subscriptions active when the run starts (all messages when there are none).
 
     Raises:
         ValueError: no count for an open-ended or unthrottled run, or an empty source.
     """
     stamp = stamp or acks
+    stamp_keys = acknowledging_filters(hm, ack_filters) if acks else None
     if isinstance(source, Rendered):
         chunks: Iterable[Chunk] = source.chunks()
         run_id, scheduled = source.run_id, len(source.offsets)
@@ -277,7 +288,7 @@ def run_load(
         renderer = None
     else:
         plan = Plan(_flatten(source), iter_schedule(shape, count, arrivals=arrivals, seed=seed), stamp=stamp,
-                    body_size=body_size)  # fmt: skip
+                    body_size=body_size, stamp_keys=stamp_keys)  # fmt: skip
         run_id = plan.run_id
         scheduled = scheduled_count(shape, count, arrivals=arrivals, seed=seed)
         stamped_flags = [stamp and t.parts is not None for t in plan.templates]
@@ -326,7 +337,17 @@ def run_load(
         unrouted=end_stats.unrouted - start_stats.unrouted,
         shape=shape, arrivals=arrivals, seed=seed, acks=acks, percentiles=tuple(percentiles),
         thresholds=thresholds, started_at=started_at, source_name=source_name, hwm=hwm,
+        ack_filters=stamp_keys,
     )  # fmt: skip
+
+
+def acknowledging_filters(hm: HookManager, ack_filters: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The key prefixes whose messages are expected to be acknowledged: ``ack_filters``, else
+    the distinct filters active on ``hm`` now; ``None`` (every message) when there are none."""
+    if ack_filters is not None:
+        return tuple(ack_filters)
+    active = tuple(sorted(set(hm.subscriptions)))
+    return active or None
 
 
 def build_report(
@@ -351,6 +372,7 @@ def build_report(
     hwm: int | None,
     processes: int = 1,
     unrouted: int = 0,
+    ack_filters: Sequence[str] | None = None,
 ) -> LoadReport:
     """Turn what a run counted into a :class:`LoadReport`."""
     from mockhm import __version__
@@ -387,6 +409,7 @@ def build_report(
         mockhm=__version__,
         lag_histogram=acct.lag,
         latency_histogram=acct.latency if acks else None,
+        ack_filters=None if ack_filters is None else tuple(ack_filters),
     )
     report.thresholds = [t.check(report) for t in thresholds]
     return report

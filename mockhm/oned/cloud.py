@@ -1,7 +1,7 @@
-"""A tiny stateful oned: actions in, the events a real oned emits out (reference §3.2.5, §5).
+"""A tiny stateful oned: actions in, the events a real oned emits out.
 
 :class:`Cloud` keeps VM, host, image and network documents and applies the life-cycle
-transitions of §5 to them.  Each transition has a synchronous part (what oned changes
+transitions oned takes to them.  Each transition has a synchronous part (what oned changes
 inside the call, published in oned's order: STATE events of a synchronous change before
 the API event) and driver steps queued on :attr:`Cloud.drivers`.  The classic methods
 (:meth:`Cloud.vm_action`, :meth:`Cloud.vm_deploy`…) return the whole walk: the
@@ -50,7 +50,7 @@ class Cloud(ObjectOperations):
         self._init_vms()
 
     def vm_deploy(self, vid: int, hid: int | None = None, *, fail: str | None = None) -> Events:
-        """Scheduler deploy: ACTIVE/LCM_INIT → PROLOG → BOOT → RUNNING (§5).
+        """Scheduler deploy: ACTIVE/LCM_INIT → PROLOG → BOOT → RUNNING.
 
         Up to 6.10 the scheduler's ``one.vm.deploy`` API event follows ACTIVE/LCM_INIT.
         ``fail="prolog"`` or ``"boot"`` stops in PROLOG_FAILURE / BOOT_FAILURE.
@@ -66,7 +66,7 @@ class Cloud(ObjectOperations):
         return self.deploy_sync(vm, host, scheduler=True) + self.settle()
 
     def vm_action(self, vid: int, action: str) -> Events:
-        """``one.vm.action``: the events of the call, then those of the drivers until the end (§5).
+        """``one.vm.action``: the events of the call, then those of the drivers until the end.
 
         An action the VM's state does not allow gives a failed API event (ACTION error, OUT 4 -1).
         A VM resumed from STOPPED or UNDEPLOYED is deployed again (the scheduler's part).
@@ -95,7 +95,7 @@ class Cloud(ObjectOperations):
 
     def vm_hot(self, vid: int, operation: str) -> Events:
         """A hot operation (disk/NIC attach, snapshots, resize, backup, restore, exec): the
-        transient LCM state, the API event, then back to RUNNING or POWEROFF (§5)."""
+        transient LCM state, the API event, then back to RUNNING or POWEROFF."""
         return self.hot_sync(vid, operation) + self.settle()
 
     def vm_recover(self, vid: int, operation: str) -> Events:

@@ -63,7 +63,7 @@ class HostOperations(VmOperations):
         )
 
     def host_monitor(self, hid: int, *, ok: bool = True) -> Events:
-        """A monitor cycle: the first good one gives MONITORED, a failed one ERROR (§5)."""
+        """A monitor cycle: the first good one gives MONITORED, a failed one ERROR."""
         host = self._host(hid)
         self.sync_clock()
         self.advance(5, 30)
@@ -163,7 +163,7 @@ class HostOperations(VmOperations):
         return events
 
     def host_recover(self, hid: int) -> Events:
-        """The host answers again: MONITORED, and UNKNOWN VMs back to RUNNING (§5)."""
+        """The host answers again: MONITORED, and UNKNOWN VMs back to RUNNING."""
         events = self.host_monitor(hid, ok=True)
         for vm in self._vms_on(hid):
             if (vm.state, vm.lcm_state) == ("ACTIVE", "UNKNOWN"):

@@ -1,9 +1,9 @@
-"""Life-cycles: streams of events that only take the transitions of reference §5.
+"""Life-cycles: streams of events that only take the transitions oned takes.
 
 The transition graph is data: for every stable (STATE, LCM_STATE) of a VM (and every
 STATE of a host, image and network), the actions allowed there and the exact STATE
 path each action walks.  A driver picks allowed actions and lets
-:class:`~mockhm.oned.cloud.Cloud` apply them, so documents evolve consistently (PREV_*,
+:class:`~mockhm.Cloud` apply them, so documents evolve consistently (PREV_*,
 history records, REMOTE_HOST, STIME/ETIME, leases).  Use it as a Hypothesis strategy
 (:func:`lifecycles`) or as a seeded scenario generator (:func:`generate_events`).
 """
@@ -164,15 +164,18 @@ def _vm_action_exists(name: str, prof: Profile) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One action the driver took and the events it produced."""
+    """One action the driver took and the events it produced (``mockhm.LifecycleStep``)."""
 
     target: str
+    """The object acted on, such as ``"VM 3"`` or ``"HOST 0"``."""
     action: str
+    """The action, such as ``"deploy"``, ``"poweroff"`` or ``"monitor"``."""
     events: tuple[HookEvent, ...]
+    """The events it produced, in emission order."""
 
 
 class LifecycleDriver:
-    """Applies allowed actions to a :class:`~mockhm.oned.cloud.Cloud` and records them.
+    """Applies allowed actions to a :class:`~mockhm.Cloud` and records them.
 
     Args:
         profile: release profile.
@@ -381,7 +384,7 @@ def lifecycles(
     steps: int | tuple[int, int] = (1, 30),
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[list[HookEvent]]:
-    """Event streams in which every VM, host, image and network follows §5.
+    """Event streams in which every VM, host, image and network follows oned's life-cycles.
 
     Two hosts are allocated and monitored first, then an image, a network and ``vms``
     VMs; then ``steps`` actions, each chosen by Hypothesis among those allowed right now
@@ -445,12 +448,17 @@ def generate_events(
     return events[:n]
 
 
+#: The public name of :class:`Step` (``mockhm.LifecycleStep``).
+LifecycleStep = Step
+
+
 __all__ = [
     "HOST_TRANSITIONS",
     "IMAGE_TRANSITIONS",
     "NET_TRANSITIONS",
     "VM_TRANSITIONS",
     "LifecycleDriver",
+    "LifecycleStep",
     "Step",
     "generate_events",
     "generate_steps",

@@ -59,7 +59,7 @@ class ObjectOperations(HostOperations):
         """``oneimage create``: the API event (image LOCKED in EXTRA), then READY when the copy ends.
 
         An image is inserted LOCKED with PREV_STATE still INIT, so the READY event says
-        PREV_STATE INIT (§3.3).  IMAGE state events exist from 6.0.
+        PREV_STATE INIT.  IMAGE state events exist from 6.0.
         """
         name = name or self.fake.one_image_name()
         self.advance(1, 3)
@@ -77,7 +77,7 @@ class ObjectOperations(HostOperations):
         return events + self.image_state(image.id, "READY")
 
     def image_state(self, iid: int, state: str) -> Events:
-        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED (§4.4)."""
+        """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED."""
         image = self.images[iid]
         image.state = state
         self.advance(1, 5)
@@ -114,7 +114,7 @@ class ObjectOperations(HostOperations):
         )
 
     def net_allocate(self, name: str | None = None) -> Events:
-        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (§3.3, 6.4+)."""
+        """``onevnet create``: the API event (LOCK_CREATE in EXTRA), then READY (6.4+)."""
         name = name or self.fake.one_vnet_name()
         ar = {"AR_ID": "0", "NEXT_INDEX": "0", "SHARED": "NO", **self.fake.one_address_range()}
         net = self.new_net(name, ar=ar)
@@ -124,7 +124,7 @@ class ObjectOperations(HostOperations):
         return events + self.net_state(net.id, "READY")
 
     def net_state(self, nid: int, state: str) -> Events:
-        """Set a network's state; UPDATE_FAILURE prints as an empty STATE (§4.5)."""
+        """Set a network's state; UPDATE_FAILURE prints as an empty STATE."""
         net = self.nets[nid]
         net.state = state
         self.advance(1, 5)
@@ -159,7 +159,7 @@ class ObjectOperations(HostOperations):
     # -- hooks and plain API calls ---------------------------------------------------------
 
     def hook_retry(self, hook_id: int, arguments: str, *, remote_host: str | None = None) -> Events:
-        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1`` (§3.4)."""
+        """``onehook retry``: the RETRY message, then ``EVENT API one.hook.retry 1``."""
         exec_id = self._next_id("hook_exec")
         self.advance(1, 3)
         retry = retry_message(hook_id, arguments, remote_host=remote_host, profile=self.profile)

@@ -109,7 +109,7 @@ class CloudBase:
         return value
 
     def _emit(self, doc: Document) -> HookEvent:
-        """Build the STATE event, then ``set_prev_state()`` as oned does (§3.3)."""
+        """Build the STATE event, then ``set_prev_state()`` as oned does."""
         event = document_state_event(doc, self.profile)
         doc.prev_state = doc.state
         if isinstance(doc, VmDocument):

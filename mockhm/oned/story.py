@@ -4,7 +4,7 @@ A realistic day in a small cloud, driven through :class:`~mockhm.oned.cloud.Clou
 come up, a network and an image appear, VMs are created and deployed, some are powered
 off and resumed, one migrates, a host fails and recovers, an API call fails, a hook
 execution is retried (only one an executor reported, with its own arguments: oned retries a
-stored execution record, §3.4), and everything is terminated before the next round starts
+stored execution record), and everything is terminated before the next round starts
 with fresh ids.
 """
 

@@ -49,7 +49,7 @@ RECOVER_OPERATIONS: Final[dict[str, int]] = {
 
 
 def template_string(template: Mapping[str, object]) -> str:
-    """The ``A="B"`` form a CLI user sends to ``one.vm.allocate`` (§6.1)."""
+    """The ``A="B"`` form a CLI user sends to ``one.vm.allocate``."""
     parts = [f'{key}="{template[key]}"' for key in ("NAME", "CPU", "VCPU", "MEMORY") if key in template]
     disk = template.get("DISK")
     if isinstance(disk, Mapping):
@@ -74,7 +74,7 @@ class VmOperations(VmTransitions):
         owner: Owner | None = None,
         call: str = "one.vm.allocate",
     ) -> Events:
-        """``onevm create``: STATE PENDING (or HOLD), then the API event (§3.2.5).
+        """``onevm create``: STATE PENDING (or HOLD), then the API event.
 
         ``call="one.template.instantiate"`` gives the API event of a template instantiation
         (its EXTRA is empty, as oned's).
@@ -223,7 +223,7 @@ class VmOperations(VmTransitions):
 
     def hot_sync(self, vid: int, operation: str, params: list[ApiValue] | None = None) -> Events:
         """A hot operation: the DM sets the transient state (STATE event), then the API
-        event; the driver brings the VM back to RUNNING or POWEROFF (§5)."""
+        event; the driver brings the VM back to RUNNING or POWEROFF."""
         if operation not in HOT_OPERATIONS:
             raise CloudError(f"unknown operation {operation!r}; expected one of {', '.join(HOT_OPERATIONS)}")
         call, lcm_on, lcm_off, since = HOT_OPERATIONS[operation]

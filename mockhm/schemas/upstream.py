@@ -1,4 +1,4 @@
-"""Checking bodies against OpenNebula's own XSDs, and where they part from the wire (§8).
+"""Checking bodies against OpenNebula's own XSDs, and where they part from the wire.
 
 OpenNebula's schemas (``share/doc/xsd`` in a checkout) put every element in the
 ``http://opennebula.org/XMLSchema`` namespace, while oned sends none.  To use them at all,

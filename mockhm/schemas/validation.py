@@ -1,4 +1,4 @@
-"""Validation against mockhm's own XSD set: what oned really sends, checked with lxml (§3, §4).
+"""Validation against mockhm's own XSD set: what oned really sends, checked with lxml.
 
 Bodies and events (:func:`validate_body`, :func:`validate_event`), the per-message check of
 a wire message (:func:`check_message`) and the keys the real driver derives from a body
@@ -211,7 +211,7 @@ def _keys_of(root: etree._Element | None, profile: Profile) -> tuple[str, ...]:
 
 
 def expected_keys(body: bytes, profile: str | Profile | None = None) -> tuple[str, ...]:
-    """The keys the real driver publishes ``body`` under, in order (§2.1).
+    """The keys the real driver publishes ``body`` under, in order.
 
     Derived the way ``one_hm`` does it: the first ``//CALL`` and ``//CALL_INFO/RESULT``
     for API bodies; ``//HOOK_OBJECT``, the first ``//STATE``, ``//LCM_STATE`` (VM only),
@@ -239,7 +239,9 @@ class Problem:
     """
 
     code: str
+    """The problem code (see above), stable across releases: match on it."""
     reason: str
+    """What is wrong and why, in words."""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"
@@ -261,8 +263,8 @@ def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = No
     """Every check of one wire message; an empty list means the message is sound.
 
     Two frames; a well-formed key; content that decodes as base64 (RETRY content is
-    base64 plus one space, §3.4); a well-formed body valid for its kind and profile;
-    and a key that is one of the keys the driver derives from that body (§2.1).
+    base64 plus one space); a well-formed body valid for its kind and profile;
+    and a key that is one of the keys the driver derives from that body.
 
     Args:
         frames: the frames as received (normally ``(key, content)``).

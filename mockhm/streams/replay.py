@@ -40,18 +40,31 @@ class ReplayReport:
     """What a replay did.  Lags are seconds late against the schedule (never negative)."""
 
     source: str
+    """What was replayed (a scenario or capture name)."""
     planned: int
+    """Messages the replay was to send (all loops, after filters)."""
     sent: int
+    """Messages sent (or, in a dry run, that would have been)."""
     refused: int
+    """Messages refused at the high-water mark (lossless mode)."""
     filtered: int
+    """Messages left out by ``filters``."""
     loops: int
+    """Times the stream was played."""
     elapsed: float
+    """Seconds from the first send to the last."""
     lag_median: float
+    """Median seconds late against the schedule."""
     lag_p99: float
+    """99th percentile of the lag, seconds."""
     lag_max: float
+    """Largest lag, seconds."""
     dry_run: bool = False
+    """``True`` when nothing was sent (``dry_run=True``)."""
     stopped: bool = False
+    """``True`` when ``stop`` ended it early."""
     out_of_order: int = 0
+    """Messages whose offset went back in time in the source."""
 
     def summary(self) -> str:
         """One line for people."""

@@ -62,14 +62,16 @@ SUFFIXES: Final[tuple[str, ...]] = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class TimedMessage:
-    """One wire message and when it is due, in seconds from the start of the stream.
-
-    ``step`` is the 1-based scenario step (or capture line) it comes from.
-    """
+    """One wire message of a scenario or capture and when it is due: the items of
+    :attr:`Scenario.messages` and of :attr:`mockhm.ReplaySource.messages`."""
 
     t: float
+    """When it is due, in seconds from the start of the stream (a replay sends it at
+    ``start + t / speed``)."""
     frames: tuple[bytes, ...]
+    """The frames as sent: normally ``(key, content)``, content being base64 of the body."""
     step: int = 0
+    """The 1-based scenario step (or capture line) it comes from; error messages cite it."""
 
     @property
     def key(self) -> str:
@@ -79,15 +81,26 @@ class TimedMessage:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A loaded, checked and compiled scenario."""
+    """A loaded, checked and compiled scenario (:func:`mockhm.load_scenario`).
+
+    Scenario files are checked completely when loaded (an error names the file, line, step and
+    field), so a replay never fails half-way.
+    """
 
     name: str
+    """The scenario's name (its file name without the suffix unless the file says otherwise)."""
     description: str
+    """Its one-line description."""
     profile: str
+    """The release profile its events are built for."""
     seed: int
+    """The seed of its names, addresses and timings (same seed, same bytes)."""
     messages: tuple[TimedMessage, ...]
+    """Every message it sends, in send order, each with its due time."""
     path: str | None = None
+    """The file it was loaded from, or ``None``."""
     variables: Mapping[str, Any] = field(default_factory=dict)
+    """The variables it was compiled with (``${name}`` in the file)."""
 
     @property
     def duration(self) -> float:
@@ -99,8 +112,9 @@ class Scenario:
 
 
 def scenario_dirs() -> list[Path]:
-    """Where built-in scenarios live: ``mockhm/_scenarios`` in an installed wheel, then a
-    checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable install)."""
+    """Where built-in scenarios live: the scenario directory installed inside the package (a
+    wheel), then a checkout's ``scenarios/`` next to the ``mockhm`` package (source or editable
+    install)."""
     package = Path(__file__).resolve().parents[1]
     return [d for d in (package / "_scenarios", package.parent / "scenarios") if d.is_dir()]
 

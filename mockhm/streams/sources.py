@@ -18,15 +18,22 @@ log = logging.getLogger("mockhm.replay")
 
 @dataclass(frozen=True)
 class ReplaySource:
-    """What a replay sends: timed messages in file order, and where they came from."""
+    """What a replay sends: timed messages in file order, and where they came from
+    (:func:`mockhm.load_capture`)."""
 
     name: str
+    """The scenario's name, or the capture file's name."""
     messages: tuple[TimedMessage, ...]
+    """The messages in file order, offsets relative to the first."""
     profile: str | None = None
+    """The release profile of the source, if known (a capture's header says it)."""
     kind: str = "scenario"
-    #: Messages whose offset went back in time (sent right after their predecessor).
+    """``"scenario"`` or ``"capture"``."""
     out_of_order: int = 0
+    """Messages whose offset went back in time (sent right after their predecessor)."""
     header: Mapping[str, Any] = field(default_factory=dict)
+    """A capture's header line (format, version, source, profile, filters, ...); empty for a
+    scenario."""
 
 
 def _is_capture(path: Path) -> bool:

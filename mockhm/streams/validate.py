@@ -36,8 +36,12 @@ class MessageResult:
     """The verdict on one message: where it is, its key, and what is wrong (if anything)."""
 
     line: int
+    """The capture line, or the scenario step, the message comes from (see
+    :attr:`ValidationReport.unit`)."""
     key: str
+    """Frame 1 of the message as text (empty when it has no frame)."""
     problems: tuple[Problem, ...] = ()
+    """What is wrong, each with a problem code and a reason; empty when the message is sound."""
 
     @property
     def ok(self) -> bool:
@@ -57,14 +61,21 @@ class ValidationReport:
     """
 
     path: str
+    """The file validated."""
     profile: str
+    """The release profile its messages were checked against."""
     checked: int = 0
+    """Messages checked (and unusable lines)."""
     failed: int = 0
+    """Messages (or lines) with problems."""
     failures: list[MessageResult] = field(default_factory=list)
+    """The first failures, in file order (at most ``MAX_KEPT_FAILURES``; the rest are counted)."""
     error: str | None = None
+    """Why the file as a whole cannot be read (no header, not a capture), or ``None``."""
     skipped: str | None = None
-    #: What ``MessageResult.line`` counts: ``line`` (captures) or ``step`` (scenarios).
+    """Why its kind cannot be validated in this installation, or ``None``."""
     unit: str = "line"
+    """What :attr:`MessageResult.line` counts: ``"line"`` (captures) or ``"step"`` (scenarios)."""
 
     @property
     def ok(self) -> bool:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for API events (§3.2): calls, IN parameters, results, EXTRA."""
+"""Hypothesis strategies for API events: calls, IN parameters, results, EXTRA."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def _param(draw: st.DrawFn, fake: Faker, call: str, name: str) -> ApiValue:
 
 
 def _api_extra(fake: Faker, call: str, oid: int, profile: Profile) -> str:
-    """EXTRA of allocate/delete calls for the objects mockhm models (§3.2.3)."""
+    """EXTRA of allocate/delete calls for the objects mockhm models."""
     obj, _, verb = call[len("one.") :].partition(".")
     if verb not in {"allocate", "delete"}:
         return ""
@@ -192,17 +192,17 @@ def api_events(
     result: bool | None = None,
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[HookEvent]:
-    """API events (§3.2) of ``calls`` that publish in ``profile``.
+    """API events of ``calls`` that publish in ``profile``.
 
     Args:
         calls: call names such as ``["one.vm.action"]``; ``None`` for every call the
-            profile publishes (suppressed info calls never appear, §3.2.6).
+            profile publishes (suppressed info calls never appear).
         result: ``True`` for successes only, ``False`` for failures only, ``None`` for both.
         profile: release profile name or :class:`~mockhm.Profile` (default 7.4).
 
-    Parameters follow the call's IN shape (§6.1); string values never contain ``&`` or
+    Parameters follow the call's IN shape; string values never contain ``&`` or
     ``<`` (those bodies are ill-formed: see :func:`mockhm.strategies.hostile_messages`).  Allocate and delete
-    calls of VMs, hosts, images and networks carry the object in EXTRA (§3.2.3).
+    calls of VMs, hosts, images and networks carry the object in EXTRA.
     """
     prof = profile_arg(profile)
     if result is not None and not isinstance(result, bool):

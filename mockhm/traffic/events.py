@@ -1,4 +1,4 @@
-"""Hypothesis strategies for RETRY messages (§3.4), any event, event keys and wire messages."""
+"""Hypothesis strategies for RETRY messages, any event, event keys and wire messages."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _retry(draw: st.DrawFn, prof: Profile) -> HookEvent:
 
 
 def retry_messages(profile: Profile | str | None = None) -> st.SearchStrategy[HookEvent]:
-    """RETRY messages (§3.4): key ``RETRY``, content ``base64(body) + " "``."""
+    """RETRY messages: key ``RETRY``, content ``base64(body) + " "``."""
     return _retry(profile_arg(profile))
 
 
@@ -71,5 +71,5 @@ def _event_key(draw: st.DrawFn, prof: Profile) -> str:
 
 
 def event_keys(profile: Profile | str | None = None) -> st.SearchStrategy[str]:
-    """Frame 1 of any valid event of ``profile`` (§2.1), trailing spaces included."""
+    """Frame 1 of any valid event of ``profile``, trailing spaces included."""
     return _event_key(profile_arg(profile))

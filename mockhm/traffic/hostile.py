@@ -3,7 +3,7 @@
 Two sorts of case:
 
 * **broken**: what a real oned or a damaged link can put on the wire and a strict
-  subscriber must survive (ill-formed XML from raw values, §3.2.1 and §3.2.2; bad base64;
+  subscriber must survive (ill-formed XML from raw values; bad base64;
   one or three frames; unknown keys; a key that does not match its body).  Each names
   the validator problem code it must be rejected with (``mockhm.schemas.validation.check_message``).
 * **quirk**: legal but surprising (NET UPDATE_FAILURE's empty STATE, IMAGE USED_PERS
@@ -22,6 +22,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from mockhm.traffic.kinds import HostileKind
 from mockhm.wire.bodies import ApiValue, api_event, document_state_event
 from mockhm.wire.defaults import default_document
 from mockhm.wire.documents import ImageDocument, Owner, VmDocument, VnetDocument
@@ -33,16 +34,20 @@ from mockhm.wire.profiles import Profile, get_profile
 class HostileCase:
     """One hostile case: its messages in publish order, what is wrong, how it is rejected.
 
-    ``code`` is the problem code validation must report for every message of a broken
-    case, or ``None`` for a quirk (every message valid).
+    Built by :func:`mockhm.hostile_case` for a :class:`mockhm.HostileKind`.
     """
 
     kind: str
+    """The kind, a :class:`mockhm.HostileKind` value such as ``"duplicate"``."""
     label: str
+    """``"<kind>: <what is broken or surprising>"``; every message carries it too."""
     code: str | None
+    """The problem code validation must report for every message of a broken case, or
+    ``None`` for a quirk (every message valid)."""
     messages: tuple[WireMessage, ...]
-    #: The profile the messages are valid (or invalid) for.
+    """The messages, in publish order."""
     profile: str = "7.4"
+    """The profile the messages are valid (or invalid) for."""
 
     @property
     def broken(self) -> bool:
@@ -272,8 +277,18 @@ CASES: Final[dict[str, Callable[[int, Profile], HostileCase]]] = {
 }
 
 
-def hostile_case(kind: str, resource_id: int = 4, profile: Profile | str | None = None) -> HostileCase:
-    """Build the hostile case ``kind`` (a key of :data:`CASES`) about ``resource_id``.
+def hostile_case(
+    kind: HostileKind | str, resource_id: int = 4, profile: Profile | str | None = None
+) -> HostileCase:
+    """Build the messages of one hostile kind, about one resource.
+
+    Args:
+        kind: a :class:`~mockhm.HostileKind` (or its value, such as ``"duplicate"``).
+        resource_id: the id of the VM (or image, network) the messages are about.
+        profile: the release profile (default 7.4).
+
+    Raises:
+        ValueError: an unknown kind; the message lists the known ones.
 
     Cases that need a newer release than ``profile`` (raw error strings need 7.2, empty
     STATE needs 6.6) are built with the 7.4 profile; the messages say which.

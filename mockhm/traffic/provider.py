@@ -1,6 +1,6 @@
 """A Faker provider for OpenNebula values (names, capacities, addresses, contexts).
 
-Every value obeys the rules oned enforces (reference §3.1): object names (VM, host, image,
+Every value obeys the rules oned enforces: object names (VM, host, image,
 network, template) never contain whitespace or any of ``&|:\\";/'#{}$<>`` and are at most
 128 characters; user and group names never contain whitespace or ``:``.  Addresses are
 consistent the way OpenNebula makes them: a NIC's MAC is ``02:00`` followed by the four

@@ -1,4 +1,4 @@
-"""What oned enforces on names and how OpenNebula derives addresses (reference §3.1).
+"""What oned enforces on names and how OpenNebula derives addresses.
 
 Object names (VM, host, image, network, template) never contain whitespace or any of
 ``&|:\\";/'#{}$<>`` and are at most 128 characters; user and group names never contain

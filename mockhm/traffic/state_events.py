@@ -1,4 +1,4 @@
-"""Hypothesis strategies for STATE events (§3.3): objects, states simplest first, documents."""
+"""Hypothesis strategies for STATE events: objects, states simplest first, documents."""
 
 from __future__ import annotations
 
@@ -88,18 +88,18 @@ def state_events(
     states: Collection[str] | None = None,
     profile: Profile | str | None = None,
 ) -> st.SearchStrategy[HookEvent]:
-    """STATE events (§3.3) with realistic embedded documents.
+    """STATE events with realistic embedded documents.
 
     Args:
         objects: HOOK_OBJECTs among ``VM``, ``HOST``, ``IMAGE``, ``NET`` that emit STATE
             events in ``profile`` (IMAGE from 6.0, NET from 6.4); ``None`` for all of them.
         states: STATE names (``"POWEROFF"``), VM LCM_STATE names (``"RUNNING"``) or
             ``"STATE/LCM_STATE"`` pairs (``"ACTIVE/BOOT"``); ``None`` for every state.
-            Non-ACTIVE VMs always have LCM_STATE ``LCM_INIT`` (§4.2).
+            Non-ACTIVE VMs always have LCM_STATE ``LCM_INIT``.
         profile: release profile (default 7.4).
 
     Quirks oned really has are included: IMAGE ``USED_PERS`` prints as ``USED`` and NET
-    ``UPDATE_FAILURE`` prints as an empty STATE (§4.4, §4.5).
+    ``UPDATE_FAILURE`` prints as an empty STATE.
     """
     prof = profile_arg(profile)
     allowed_objects = [o for o in _OBJECT_ORDER if o in prof.state_objects]

@@ -1,4 +1,4 @@
-"""Body builders: ``HOOK_MESSAGE`` documents for API, STATE and RETRY (reference §3).
+"""Body builders: ``HOOK_MESSAGE`` documents for API, STATE and RETRY.
 
 Each builder returns a :class:`~mockhm.wire.message.HookEvent`: the body exactly as oned
 concatenates it, and every key ``one_hm`` publishes it under, in order.
@@ -41,7 +41,7 @@ Document = VmDocument | HostDocument | ImageDocument | VnetDocument
 
 
 def format_double(value: float) -> str:
-    """C++ default stream format: 6 significant digits, ``%g`` style (§3.2.1)."""
+    """C++ default stream format: 6 significant digits, ``%g`` style."""
     text = f"{value:.6g}"
     if "e" in text:
         mantissa, exp = text.split("e")
@@ -51,7 +51,7 @@ def format_double(value: float) -> str:
 
 
 def render_value(value: ApiValue, *, grpc: bool = False) -> str:
-    """An IN or OUT value as oned prints it: raw, never escaped (§3.2.1)."""
+    """An IN or OUT value as oned prints it: raw, never escaped."""
     if isinstance(value, bool):
         return ("true" if value else "false") if grpc else ("1" if value else "0")
     if isinstance(value, int):
@@ -82,8 +82,8 @@ _SERVICE_ID = re.compile(r"<SERVICE_ID(?:/>|>(.*?)</SERVICE_ID>)", re.DOTALL)
 def first_service_id(body: str) -> str | None:
     """The text of the first ``SERVICE_ID`` element anywhere in ``body``, or ``None``.
 
-    ``one_hm`` looks it up with the document-wide XPath ``//SERVICE_ID`` (§2.1;
-    ``src/hm_mad/one_hm.rb@release-7.4.0``, ``key()``), so a SERVICE_ID in the embedded
+    ``one_hm`` looks it up with the document-wide XPath ``//SERVICE_ID``
+    (``src/hm_mad/one_hm.rb@release-7.4.0``, ``key()``), so a SERVICE_ID in the embedded
     object's templates counts too, and an empty one gives the key ``EVENT SERVICE  ``.
     CDATA is unwrapped, as Nokogiri's ``text`` does.
     """
@@ -112,7 +112,7 @@ def api_event(
     grpc: bool = False,
     ill_formed: bool = False,
 ) -> HookEvent:
-    """An API event for ``call`` (§3.2).
+    """An API event for ``call``.
 
     Args:
         call: the method name, e.g. ``"one.vm.action"``; must publish in ``profile``.
@@ -122,14 +122,14 @@ def api_event(
             ``error``, code, ``resp_id``).
         result: the success return value (an id, a string, a bool).
         error: the failure message, e.g. ``"[one.vm.action] Error getting virtual machine [99]."``
-            (CDATA up to 7.0, raw from 7.2, §3.2.2).
+            (CDATA up to 7.0, raw from 7.2).
         error_code: a code name of :data:`ERROR_CODES` or a number.
         resp_id: failure OUT position 4, the object involved (-1 if none).
-        extra: the EXTRA content: an object's XML on allocate/delete (§3.2.3).
+        extra: the EXTRA content: an object's XML on allocate/delete.
         profile: release profile (default 7.4).
         grpc: the call came through the gRPC server (7.2+): booleans print as true/false.
         ill_formed: oned writes string values raw, so a value with ``&`` or ``<`` breaks the
-            document (§3.2.1, §3.2.2).  Such an event is refused unless this is ``True``; then
+            document.  Such an event is refused unless this is ``True``; then
             it is built as oned would and labelled as ill-formed, for robustness tests.
 
     Raises:
@@ -191,7 +191,7 @@ def api_event(
 def vmmonitor_event(
     vm_id: int, results: Mapping[str, str], *, profile: Profile | str | None = None
 ) -> HookEvent:
-    """The ``one.internal.vmmonitor`` pseudo call of 7.2+ (§3.2.4): QEMU_GA_EXEC results.
+    """The ``one.internal.vmmonitor`` pseudo call of 7.2+: QEMU_GA_EXEC results.
 
     The parameters come sorted by key, whatever the order of ``results``: oned walks the
     attribute's ``std::map`` (``src/im/InformationManager.cc@release-7.2.0``).
@@ -211,7 +211,7 @@ def vmmonitor_event(
 
 
 def document_state_event(document: Document, profile: Profile | str | None = None) -> HookEvent:
-    """The STATE event oned emits for ``document`` in its current state (§3.3).
+    """The STATE event oned emits for ``document`` in its current state.
 
     The document's PREV_* fields must still hold the state being left: the message is
     built before ``set_prev_state()``.
@@ -266,7 +266,7 @@ def state_event(
     profile: Profile | str | None = None,
     **fields: object,
 ) -> HookEvent:
-    """A STATE event for a default, realistic object in ``state`` (§3.3).
+    """A STATE event for a default, realistic object in ``state``.
 
     ``state_event("VM", 42, "ACTIVE", "RUNNING")`` gives a deployed VM with a history
     record; extra ``fields`` are set on the document (e.g. ``name="web-1"``,
@@ -285,7 +285,7 @@ def retry_message(
     remote_host: str | None = None,
     profile: Profile | str | None = None,
 ) -> HookEvent:
-    """A RETRY message (§3.4): key ``RETRY``, content ``base64(body) + " "``.
+    """A RETRY message: key ``RETRY``, content ``base64(body) + " "``.
 
     ``arguments`` is the ARGUMENTS text of the stored execution record; oned base64s
     it once more into the body.

@@ -1,4 +1,4 @@
-"""The XML-RPC call catalogue (reference §6) and the IN parameters of common calls (§6.1).
+"""The XML-RPC call catalogue and the IN parameters of common calls.
 
 Pure data plus two questions: which calls exist in a profile, and which of them
 publish an API event there.
@@ -392,7 +392,7 @@ def published_calls(profile: Profile | str | None = None) -> tuple[str, ...]:
 
 
 def carries_extra(call: str) -> bool:
-    """Can ``call``'s API event carry an object in EXTRA?  Only allocate and delete calls (§3.2.3).
+    """Can ``call``'s API event carry an object in EXTRA?  Only allocate and delete calls.
 
     oned writes ``extra_xml`` in the generic allocate and delete requests and the image ones
     (``src/rm/api/SharedAPI.cc``, ``src/rm/api/ImageAPI.cc`` @release-7.4.0); every other call,
@@ -404,7 +404,7 @@ def carries_extra(call: str) -> bool:
 def check_call(call: str, profile: Profile | str | None = None) -> None:
     """Raise ``ValueError`` unless ``call`` publishes an API event in ``profile``.
 
-    ``one.internal.*`` names are accepted from 7.2 (§3.2.4).
+    ``one.internal.*`` names are accepted from 7.2.
     """
     prof = get_profile(profile)
     if call.startswith("one.internal.") and prof.internal_vmmonitor:

@@ -69,7 +69,7 @@ def default_vm(vm_id: int, state: str = "PENDING", lcm_state: str = "LCM_INIT") 
 
 
 def default_host(host_id: int, state: str = "MONITORED") -> HostDocument:
-    """A host; monitored ones carry capacity and MONITORING, INIT ones are empty (§8.2)."""
+    """A host; monitored ones carry capacity and MONITORING, INIT ones are empty."""
     host = HostDocument(
         id=host_id,
         name=f"node{host_id + 1}",

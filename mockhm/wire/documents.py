@@ -1,7 +1,7 @@
 """The objects embedded in STATE bodies and API EXTRA: ``VM``, ``HOST``, ``IMAGE``, ``VNET``.
 
 Each is a mutable record that :mod:`mockhm.oned.cloud` evolves and that renders itself
-with ``to_xml(profile)`` in oned's exact element order (reference §3.1, §3.3, §9.1).
+with ``to_xml(profile)`` in oned's exact element order.
 Shape differences between releases are asked of the :class:`~mockhm.wire.profiles.Profile`.
 """
 
@@ -90,7 +90,7 @@ class History:
 
 @dataclass
 class VmDocument:
-    """A ``<VM>`` as ``VirtualMachine::to_xml_extended`` writes it (7.4 order, §9.1)."""
+    """A ``<VM>`` as ``VirtualMachine::to_xml_extended`` writes it (7.4 order)."""
 
     id: int
     name: str
@@ -119,17 +119,17 @@ class VmDocument:
 
     @property
     def service_id(self) -> str | None:
-        """``USER_TEMPLATE/SERVICE_ID`` (set by OneFlow), written raw into SERVICE_ID (§3.3)."""
+        """``USER_TEMPLATE/SERVICE_ID`` (set by OneFlow), written raw into SERVICE_ID."""
         value = self.user_template.get("SERVICE_ID")
         return value if isinstance(value, str) else None
 
     @property
     def remote_host(self) -> str | None:
-        """Host name of the last history record, or ``None`` if never deployed (§3.3)."""
+        """Host name of the last history record, or ``None`` if never deployed."""
         return self.history[-1].hostname if self.history else None
 
     def to_xml(self, profile: Profile, *, history: str = "all", monitoring: bool | None = None) -> str:
-        """Render; ``history="last"`` gives the one-record form of API EXTRA (§3.2.3).
+        """Render; ``history="last"`` gives the one-record form of API EXTRA.
 
         ``monitoring`` (default: :attr:`loaded`) prints LAST_POLL and the last MONITORING,
         as oned does once ``load_monitoring`` ran; otherwise LAST_POLL 0 and an empty MONITORING.
@@ -329,7 +329,7 @@ class ImageDocument:
 
 @dataclass
 class VnetDocument:
-    """A ``<VNET>`` as ``VirtualNetwork::to_xml`` writes it (raw AR templates, §3.3)."""
+    """A ``<VNET>`` as ``VirtualNetwork::to_xml`` writes it (raw AR templates)."""
 
     id: int
     name: str

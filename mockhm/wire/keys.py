@@ -1,4 +1,4 @@
-"""Frame 1: the keys the Hook Manager publishes a body under (reference §2).
+"""Frame 1: the keys the Hook Manager publishes a body under.
 
 Pure functions.  :func:`state_keys` and :func:`api_key` build keys exactly as
 ``one_hm`` does, trailing spaces and ``//`` included; :func:`parse_key` takes any
@@ -33,9 +33,9 @@ def state_keys(
     service_id: int | str | None = None,
     profile: Profile | str | None = None,
 ) -> tuple[str, ...]:
-    """Every key of a STATE event, in the driver's publish order (§2.1).
+    """Every key of a STATE event, in the driver's publish order.
 
-    ``state`` is the printed STATE string (may be empty, §4.5); ``lcm_state`` is read only
+    ``state`` is the printed STATE string (may be empty); ``lcm_state`` is read only
     for VMs.  ``service_id`` adds ``EVENT SERVICE <id> `` where the profile has it.
     """
     prof = get_profile(profile)
@@ -57,16 +57,25 @@ class ParsedKey:
     """
 
     key: str
+    """The key as given."""
     kind: str
+    """``API``, ``STATE``, ``SERVICE``, ``OBJECT`` or ``RETRY``."""
     call: str | None = None
+    """The XML-RPC call of an API key (``one.vm.allocate``)."""
     success: bool | None = None
+    """Whether the API call succeeded (the key's trailing ``1`` or ``0``)."""
     obj: str | None = None
+    """``VM``, ``HOST``, ``IMAGE`` or ``NET`` for STATE and OBJECT keys."""
     state: str | None = None
+    """The printed STATE (may be empty: NET UPDATE_FAILURE)."""
     lcm_state: str | None = None
+    """The printed LCM_STATE (empty for objects without one)."""
     resource_id: int | None = None
+    """The object's id in STATE and OBJECT keys."""
     service_id: int | None = None
-    #: ``False`` for the documentation's pre-release form (no id, no trailing space).
+    """The OneFlow service id of a SERVICE key."""
     exact: bool = True
+    """``False`` for the documentation's pre-release form (no id, no trailing space)."""
 
 
 _API = re.compile(r"EVENT API (?P<call>\S+) (?P<result>[01])")

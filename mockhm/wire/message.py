@@ -19,7 +19,7 @@ HookType = Literal["API", "STATE", "RETRY"]
 
 
 def b64encode(data: bytes) -> bytes:
-    """Standard alphabet, ``=`` padding, one line (§1 Base64)."""
+    """Standard alphabet, ``=`` padding, one line."""
     return base64.b64encode(data)
 
 
@@ -33,14 +33,18 @@ def b64decode(data: bytes | str) -> bytes:
 
 @dataclass(frozen=True)
 class WireMessage:
-    """One ZeroMQ multipart message as sent on 2101.
+    """One ZeroMQ multipart message as sent on 2101: what a subscriber receives.
 
-    ``frames`` is normally ``(key, content)``.  Deliberately broken messages (one frame,
-    three frames, bad base64) carry a ``label`` that says what is broken.
+    The items of :attr:`HookManagerFixture.sent <pytest_mockhm.HookManagerFixture.sent>` and
+    of the hostile catalogue; the Hook Manager's own journal keeps just the frames.
     """
 
     frames: tuple[bytes, ...]
+    """The frames, normally two: the key (frame 1, what subscribers filter on) and the content
+    (frame 2, base64 of the body).  Deliberately broken messages may have one or three."""
     label: str | None = None
+    """Set only on messages that are broken or surprising on purpose, and says how
+    (``"one-frame: one frame only: ..."``)."""
 
     @property
     def key(self) -> str:
@@ -53,7 +57,7 @@ class WireMessage:
         return self.frames[1] if len(self.frames) > 1 else b""
 
     def body(self) -> bytes:
-        """The decoded XML body.  RETRY content is ``base64 + ' '`` (§3.4)."""
+        """The decoded XML body.  RETRY content is ``base64 + ' '``."""
         if len(self.frames) != 2:
             raise MessageFormatError(f"{self.key!r}: expected 2 frames, got {len(self.frames)}")
         content = self.content
@@ -64,20 +68,26 @@ class WireMessage:
 
 @dataclass(frozen=True)
 class HookEvent:
-    """One body and every key it is published under, in the driver's order (§2.1).
+    """One body and every key it is published under, in the driver's order.
 
-    ``body`` is the decoded ``HOOK_MESSAGE`` document exactly as oned builds it.
-    ``label`` is set only on events that are broken on purpose and says how.
+    Publishing an event sends one two-frame message per key, all with the same content; see
+    :meth:`messages`.  The builders (:func:`mockhm.state_event`, :func:`mockhm.api_event`,
+    :class:`mockhm.Cloud`, ...) return these.
     """
 
     kind: HookType
+    """The hook type: ``"API"``, ``"STATE"`` or ``"RETRY"``."""
     body: bytes
+    """The decoded ``HOOK_MESSAGE`` document, exactly as oned builds it."""
     keys: tuple[str, ...]
+    """Every key (frame 1) it is published under, in publish order."""
     profile: str = "7.4"
+    """The release profile it was built for."""
     label: str | None = None
-    #: ``(key, content)`` per key, encoded once when the event is built: publishing a built
-    #: event sends these frames as they are (no per-send base64 or key encoding).
+    """Set only on events that are broken on purpose, and says how."""
     frames: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+    """``(key, content)`` per key, encoded once when the event is built: publishing a built
+    event sends these frames as they are (no per-send base64 or key encoding)."""
 
     def __post_init__(self) -> None:
         content = self._content()
@@ -89,7 +99,7 @@ class HookEvent:
 
     @property
     def content(self) -> bytes:
-        """Frame 2: base64 of the body; RETRY adds one trailing space (§3.4)."""
+        """Frame 2: base64 of the body; RETRY adds one trailing space."""
         return self.frames[0][1] if self.frames else self._content()
 
     def _content(self) -> bytes:

@@ -1,4 +1,4 @@
-"""Release profiles: what a given OpenNebula release puts on the wire (reference §10 item 5).
+"""Release profiles: what a given OpenNebula release puts on the wire .
 
 Every per-release difference mockhm knows of lives in the :data:`PROFILES` table and
 nowhere else; builders, keys and schemas ask the profile instead of comparing versions.

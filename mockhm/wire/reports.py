@@ -1,4 +1,4 @@
-"""The 2102 channel: what hook executors report back (reference §3.5).
+"""The 2102 channel: what hook executors report back.
 
 A request is ``"<rc> <hook_id> <b64>"``; the base64 holds an XML *fragment* with no
 single root: ``ARGUMENTS``, ``EXECUTION_RESULT`` and optional ``REMOTE_HOST`` and
@@ -24,29 +24,34 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 @dataclass(frozen=True)
 class HookReport:
-    """One decoded report from a hook executor."""
+    """One decoded report from a hook executor, as received on the 2102 channel.
 
-    #: The request exactly as received.
+    A report that cannot be read completely is kept anyway, with :attr:`error` saying why;
+    the fields that could be read are filled.
+    """
+
     raw: bytes
-    #: Return code of the hook (token 1).
+    """The request exactly as received."""
     rc: int | None
-    #: Id of the hook that ran (token 2).
+    """Return code of the hook (token 1)."""
     hook_id: int | None
-    #: ARGUMENTS text (as the executor sent it, raw).
+    """Id of the hook that ran (token 2)."""
     arguments: str | None = None
-    #: EXECUTION_RESULT/COMMAND.
+    """ARGUMENTS text (as the executor sent it, raw)."""
     command: str | None = None
-    #: EXECUTION_RESULT/STDOUT and STDERR, base64-decoded (they travel as ``Base64.encode64``).
+    """EXECUTION_RESULT/COMMAND."""
     stdout: str | None = None
+    """EXECUTION_RESULT/STDOUT, base64-decoded (it travels as ``Base64.encode64``)."""
     stderr: str | None = None
-    #: EXECUTION_RESULT/CODE.
+    """EXECUTION_RESULT/STDERR, base64-decoded."""
     code: int | None = None
-    #: REMOTE_HOST, for hooks run on a host.
+    """EXECUTION_RESULT/CODE."""
     remote_host: str | None = None
-    #: ``<RETRY>yes</RETRY>``: the execution answered a RETRY message.
+    """REMOTE_HOST, for hooks run on a host."""
     retry: bool = False
-    #: Why the report could not be read completely, or ``None``.
+    """``<RETRY>yes</RETRY>``: the execution answered a RETRY message."""
     error: str | None = None
+    """Why the report could not be read completely, or ``None``."""
 
     @property
     def ok(self) -> bool:
@@ -124,7 +129,7 @@ def encode_report(
     remote_host: str | None = None,
     retry: bool = False,
 ) -> bytes:
-    """A request as onehem-server builds it (§3.5), for HEM-style clients and tests.
+    """A request as onehem-server builds it, for HEM-style clients and tests.
 
     STDOUT/STDERR use Ruby's ``Base64.encode64`` layout: a newline every 60 characters.
     """

@@ -1,4 +1,4 @@
-"""State enumerations of the objects that emit STATE hooks (reference §4).
+"""State enumerations of the objects that emit STATE hooks.
 
 Pure data: the numeric value oned stores inside the embedded document and the
 string it prints in ``HOOK_MESSAGE/STATE`` and in the keys.  Which names exist

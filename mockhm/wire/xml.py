@@ -1,4 +1,4 @@
-"""String builders for XML the way oned writes it (reference §3.1).
+"""String builders for XML the way oned writes it.
 
 oned concatenates strings: no declaration, no namespace, no whitespace, scalar fields
 raw, template values in CDATA, template children in alphabetical order, empty

@@ -143,7 +143,9 @@ def _record(
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     _run(pytester, "--markers").stdout.fnmatch_lines(
-        ["@pytest.mark.hookmanager_cassette(name=None, *, mode=None, filters=None)*"]
+        [
+            "@pytest.mark.hookmanager_cassette(name=None, *, mode=None, filters=None, count=None, duration=None*"
+        ]
     )
 
 
@@ -319,3 +321,65 @@ def test_bad_record_mode_is_a_usage_error_listing_the_modes(
     result.stderr.fnmatch_lines(
         [f"*expected a record mode, one of {', '.join(RECORD_MODES)}; got 'sometimes'*"]
     )
+
+
+# -- recording to a count or a duration given on the marker (issue 15) ------------------------
+
+#: The same body in every mode: no branch on ``recording``, no count known to the test body.
+COMPLETE = """
+import math
+
+import pytest
+import zmq
+
+
+@pytest.mark.hookmanager_cassette{marker}
+def test_stream(hookmanager, hookmanager_cassette):
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RCVTIMEO, 5000)
+    try:
+        sub.connect(hookmanager.events_endpoint)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        hookmanager.wait_for_subscribers()
+        hookmanager_cassette.play(speed=math.inf)
+        assert not hookmanager_cassette.recording  # complete: the cassette is on disk
+        delivery = hookmanager.delivered("")
+        got = [tuple(sub.recv_multipart()) for _ in range(delivery.count)]
+    finally:
+        sub.close()
+    hookmanager.assert_delivered("", got)
+    assert got == {expected!r}
+"""
+
+
+@pytest.mark.parametrize("marker", ["(count=2)", "(duration=0.5)"])
+def test_count_or_duration_on_the_marker_completes_the_recording_in_play(
+    pytester: pytest.Pytester, inner_ini: str, marker: str
+) -> None:
+    """play() returns once the cassette is complete; the header carries the test's profile."""
+    pytester.makeini(inner_ini + "hm_profile = 6.10\n")
+    expected = [API, IMAGE] if "count" in marker else [API, IMAGE, NET]
+    pytester.makepyfile(test_cassette=COMPLETE.format(marker=marker, expected=expected))
+    path = pytester.path / "cassettes" / "test_cassette" / "test_stream.jsonl"
+    with live_hook_manager([API, IMAGE, NET]) as endpoint:
+        _run(pytester, "--hm-record-mode=once", f"--hm-record-from={endpoint}").assert_outcomes(passed=1)
+    assert _cassette_frames(path) == expected
+    assert read_header(path)["profile"] == "6.10"
+    _run(pytester).assert_outcomes(passed=1)  # replayed, same body
+
+
+def test_a_count_never_reached_fails_naming_what_was_recorded(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_cassette=COMPLETE.format(marker="(count=5, timeout=0.5)", expected=[]))
+    with live_hook_manager([API]) as endpoint:
+        result = _run(pytester, "--hm-record-mode=once", f"--hm-record-from={endpoint}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*recorded 1 of 5 message(s) from {endpoint} within 0.5 s*"])
+
+
+@pytest.mark.parametrize("marker", ["(count=0)", "(count=1.5)", '(duration="1s")'])
+def test_bad_count_or_duration_is_a_clear_error(pytester: pytest.Pytester, marker: str) -> None:
+    pytester.makepyfile(test_cassette=COMPLETE.format(marker=marker, expected=[]))
+    result = _run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.hookmanager_cassette(*): expected a *"])

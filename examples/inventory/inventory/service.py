@@ -1,4 +1,4 @@
-"""The inventory service: subscribes to VM state events and keeps the running VMs.
+"""The inventory service: an asyncio subscriber to VM state events that keeps the running VMs.
 
 Run as ``python -m inventory.service`` it reads the endpoint from ``MOCKHM_EVENTS_ENDPOINT``
 (default ``tcp://127.0.0.1:2101``) and prints the running VMs as one JSON line per change.
@@ -6,80 +6,107 @@ Run as ``python -m inventory.service`` it reads the endpoint from ``MOCKHM_EVENT
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable
 
 import zmq
+import zmq.asyncio
 
-from inventory._wire import decode_state
+from inventory.decode import Unreadable, decode_state
 
-PREFIX = b"EVENT STATE VM/"
+PREFIX = "EVENT STATE VM/"
 
 
 class Inventory:
-    """VM id -> name of every VM that is ACTIVE/RUNNING."""
+    """VM id -> name of every VM that is ACTIVE/RUNNING, and what the service processed."""
 
     def __init__(self) -> None:
         self.running: dict[int, str] = {}
-        self._lock = threading.Lock()
-        self.changed = threading.Condition(self._lock)
+        #: Keys of every message received, in order (what a test compares with the oracle).
+        self.processed: list[bytes] = []
+        #: Messages that could not be read (counted, never fatal).
+        self.unreadable = 0
+        self._changed = asyncio.Condition()
 
     def apply(self, frames: list[bytes]) -> bool:
-        """Apply one message; ``True`` if the inventory changed."""
-        change = decode_state(frames)
+        """Apply one message; ``True`` if the set of running VMs changed."""
+        self.processed.append(frames[0] if frames else b"")
+        try:
+            change = decode_state(frames)
+        except Unreadable:
+            self.unreadable += 1
+            return False
         if change is None:
             return False
-        with self.changed:
-            before = dict(self.running)
-            if (change.state, change.lcm_state) == ("ACTIVE", "RUNNING"):
-                self.running[change.vm_id] = change.name
-            else:
-                self.running.pop(change.vm_id, None)
-            if before != self.running:
-                self.changed.notify_all()
-                return True
-        return False
+        before = dict(self.running)
+        if (change.state, change.lcm_state) == ("ACTIVE", "RUNNING"):
+            self.running[change.vm_id] = change.name
+        else:
+            self.running.pop(change.vm_id, None)
+        return before != self.running
 
-    def wait_for(self, predicate: Callable[[dict[int, str]], bool], timeout: float) -> bool:
-        """Block until ``predicate(running)`` holds (or ``timeout`` seconds pass)."""
-        with self.changed:
-            return self.changed.wait_for(lambda: predicate(self.running), timeout)
+    async def notify(self) -> None:
+        """Wake everyone waiting in :meth:`wait_for`."""
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[Inventory], bool], timeout: float = 5.0) -> None:
+        """Wait until ``predicate(self)`` holds.
+
+        Raises:
+            TimeoutError: it did not within ``timeout`` seconds.
+        """
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), timeout)
+
+    async def caught_up(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until ``count`` messages were processed."""
+        await self.wait_for(lambda inv: len(inv.processed) >= count, timeout)
 
 
-def serve(
+async def serve(
     endpoint: str,
     inventory: Inventory,
-    stop: threading.Event,
     on_change: Callable[[Inventory], None] | None = None,
+    *,
+    prefix: str = PREFIX,
 ) -> None:
-    """Receive until ``stop`` is set; the filter is set before connecting."""
-    sock = zmq.Context.instance().socket(zmq.SUB)
+    """Receive until cancelled; the filter is set before connecting, so nothing is missed."""
+    ctx = zmq.asyncio.Context.instance()
+    sock = ctx.socket(zmq.SUB)
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.SUBSCRIBE, PREFIX)
+    sock.setsockopt(zmq.SUBSCRIBE, prefix.encode())
     sock.connect(endpoint)
     try:
-        while not stop.is_set():
-            if sock.poll(100) and inventory.apply(sock.recv_multipart()) and on_change:
+        while True:
+            frames = await sock.recv_multipart()
+            if inventory.apply(frames) and on_change is not None:
                 on_change(inventory)
+            await inventory.notify()
     finally:
         sock.close(0)
 
 
-def main() -> int:
-    """Entry point of ``python -m inventory.service``."""
-    endpoint = os.environ.get("MOCKHM_EVENTS_ENDPOINT", "tcp://127.0.0.1:2101")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+async def _main(endpoint: str) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
 
     def show(inv: Inventory) -> None:
         print(json.dumps({"running": sorted(inv.running)}), flush=True)
 
     print(json.dumps({"listening": endpoint}), flush=True)
-    serve(endpoint, Inventory(), stop, show)
+    task = asyncio.create_task(serve(endpoint, Inventory(), show))
+    await stop.wait()
+    task.cancel()
+
+
+def main() -> int:
+    """Entry point of ``python -m inventory.service``."""
+    asyncio.run(_main(os.environ.get("MOCKHM_EVENTS_ENDPOINT", "tcp://127.0.0.1:2101")))
     return 0
 
 

@@ -8,8 +8,9 @@ import os
 import selectors
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from pytest_mockhm import HookManagerFixture
 
 
 def _read_json_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, object]:
@@ -21,8 +22,9 @@ def _read_json_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, ob
     return json.loads(proc.stdout.readline())
 
 
-def test_service_process_reads_the_endpoint_from_the_environment(hookmanager) -> None:
+def test_service_process_reads_the_endpoint_from_the_environment(hookmanager: HookManagerFixture) -> None:
     root = Path(__file__).resolve().parent.parent
+    mark = hookmanager.mark()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inventory.service"],
         cwd=root,
@@ -32,16 +34,15 @@ def test_service_process_reads_the_endpoint_from_the_environment(hookmanager) ->
     )
     try:
         assert _read_json_line(proc, 10) == {"listening": hookmanager.events_endpoint}
-        hookmanager.wait_for_subscribers(prefix="EVENT STATE VM/", timeout=10)
+        hookmanager.wait_for_subscribers(prefix="EVENT STATE VM/", exact=True, since=mark, timeout=10)
         hookmanager.publish_state("VM", 8, "ACTIVE", "RUNNING")
         assert _read_json_line(proc, 5) == {"running": [8]}
     finally:
         proc.terminate()
-        deadline = time.monotonic() + 5
-        while proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if proc.poll() is None:
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
             proc.kill()
-        proc.wait(5)
+            proc.wait(5)
         assert proc.stdout is not None
         proc.stdout.close()

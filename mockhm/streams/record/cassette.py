@@ -57,13 +57,19 @@ class Cassette:
     """
 
     path: Path
+    """The capture file."""
     mode: str = "none"
+    """The record mode (see above)."""
     endpoint: str | None = None
+    """The live Hook Manager's events endpoint (needed to record)."""
     filters: Sequence[str] = ("",)
+    """Subscription prefixes while recording."""
     scrub: bool = True
+    """Scrub recorded bodies (the default)."""
     recorder: Recorder | None = None
-    #: What the last :meth:`start` replayed, if it replayed.
+    """The running recorder while :meth:`start` records, else ``None``."""
     last_replay: ReplayReport | None = None
+    """What the last :meth:`start` replayed, if it replayed."""
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -108,7 +114,7 @@ class Cassette:
     def start(self, hookmanager: HookManager | None = None, **replay_options: Any) -> CassettePlan:
         """Replay into ``hookmanager`` if the plan says so, then start recording if it says so.
 
-        The replay starts at once: pass ``wait=N`` (a :func:`~mockhm.streams.replay.replay` option) so
+        The replay starts at once: pass ``wait=N`` (a :func:`mockhm.replay` option) so
         that it first waits for N subscriptions, since a PUB stream sent earlier is lost.  The
         pytest plugin instead replays when the test calls ``hookmanager_cassette.play()``.
         """

@@ -22,7 +22,7 @@ precedence for one value:
    digits (:data:`TOKEN_VALUE`).
 6. **Nested base64** is opened: a value that decodes to XML, or to base64 of XML (RETRY's
    ARGUMENTS hold base64 of the stored ARGUMENTS, which for a STATE hook are base64 of the
-   document, §3.4), is scrubbed inside with these same rules and re-encoded alike.
+   document), is scrubbed inside with these same rules and re-encoded alike.
 """
 
 from __future__ import annotations

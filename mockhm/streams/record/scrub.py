@@ -3,7 +3,7 @@
 It rewrites values *inside* the base64 bodies with consistent pseudonyms (the same input gives
 the same pseudonym for the whole capture, so a host name in a VM's history still matches the
 host's own events).  It works on the text, so bodies stay byte-identical outside the values it
-replaces, CDATA stays CDATA, and ill-formed bodies (raw API strings, §3.2.1) are scrubbed the
+replaces, CDATA stays CDATA, and ill-formed bodies (raw API strings) are scrubbed the
 same way instead of crashing it (they are counted).  Keys carry only ids, states and call
 names, so they are never changed.
 """
@@ -90,8 +90,11 @@ class Scrubber:
     """
 
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Values replaced, per field (``UNAME``, ``IP``, ``CONTEXT``, ...)."""
     ill_formed: int = 0
+    """Bodies that were not well-formed XML (scrubbed textually, the same way)."""
     unscrubbable: int = 0
+    """Messages that could not be decoded at all (kept as received)."""
     _names: dict[tuple[str, str], str] = field(default_factory=dict)
     _ips: dict[str, str] = field(default_factory=dict)
 
