@@ -77,9 +77,9 @@ class Outcome:
         state = "MATCH" if not self.problems else f"{len(self.problems)} problem(s)"
         extra = ", ".join(f"{k}: {n}" for k, n in sorted(self.allowed.items()))
         return (
-            f"{self.scenario}: {state}; {self.real} real / {self.mock} mock events, keys "
-            f"{'equal' if self.keys_equal else 'differ'}, {self.reordered} reordered within "
-            f"{REORDER_WINDOW * 1000:.0f} ms; allowed differences: {extra or 'none'}"
+            f"{self.scenario}: {state}; {self.real} real / {self.mock} mock events, keys in "
+            f"{'the same order' if self.keys_equal else 'order up to events swapped'}, {self.reordered} "
+            f"reordered within {REORDER_WINDOW * 1000:.0f} ms; allowed differences: {extra or 'none'}"
         )
 
 
