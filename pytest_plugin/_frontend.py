@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 #: ``@pytest.mark.oned(...)`` keyword arguments.
 ONED_KWARGS = frozenset({"drivers", "auth", "speed"})
 
+# pytest splits a marker line at its first colon: the signature part must not hold one.
 ONED_MARKER = (
-    "oned(*, drivers='auto', auth='oneadmin:password', speed=1000.0): configure this test's mock oned "
+    "oned(*, drivers='auto', auth=..., speed=1000.0): configure this test's mock oned "
     "front-end (the ``oned`` fixture): drivers 'auto' run by themselves, 'manual' only on oned.step() / "
-    "oned.settle(); auth the USER:PASSWORD it accepts; speed the model seconds per wall second"
+    "oned.settle(); auth the USER:PASSWORD it accepts (default oneadmin:password); speed the model "
+    "seconds per wall second"
 )
 
 

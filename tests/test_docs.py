@@ -45,6 +45,36 @@ def test_tutorial_code_runs_as_written(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=int(shown.group(1)))
 
 
+#: A stand-in for the reader's executor in the HEM how-to: the project's HEM-style executor.
+HEM_CONFTEST = f"""
+import os, subprocess, sys
+import pytest
+
+@pytest.fixture
+def start_executor():
+    procs = []
+    def start():
+        procs.append(subprocess.Popen(
+            [sys.executable, {str(ROOT / "tests" / "hem_executor.py")!r}, "--max-seconds", "60"],
+            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+"""
+
+
+def test_hem_how_to_test_runs_as_written(pytester: pytest.Pytester) -> None:
+    """docs/how-to/hem-frontend.md's test, verbatim, against the front-end and an executor."""
+    pytest.importorskip("pyone", reason="pyone is in the test extra")
+    files = dict(_TITLED_BLOCK.findall((DOCS / "how-to" / "hem-frontend.md").read_text(encoding="utf-8")))
+    assert set(files) == {"test_hem_hooks.py"}, sorted(files)
+    pytester.makeconftest(HEM_CONFTEST)
+    pytester.path.joinpath("test_hem_hooks.py").write_text(files["test_hem_hooks.py"], encoding="utf-8")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:asyncio", timeout=300)
+    result.assert_outcomes(passed=1)
+
+
 # -- links ---------------------------------------------------------------------------------
 
 
