@@ -314,6 +314,13 @@ class HookManager(Waits, Oracle, Restarts):
         another sender's frames.  Lists (for example what :class:`mockhm.Cloud` returns)
         are flattened.  In lossless mode refused messages are counted, not sent.
         """
+        if len(items) == 1 and type(items[0]) is HookEvent and not self.validate:
+            # The common case, one built event: straight to the send path.
+            built = items[0].frames
+            if len(built) == 1:
+                return self.send_frames(built[0])
+            if built:
+                return self.send_many(built)
         sent = 0
         for item in items:
             if isinstance(item, HookEvent):

@@ -84,58 +84,60 @@ KeyForm = Literal["ga", "docs"]
 class Profile:
     """What one OpenNebula release publishes.  Use :func:`get_profile` to obtain one."""
 
-    #: Profile name, e.g. ``"7.4"``.
     name: str
-    #: First release the profile stands for.
+    """Profile name, e.g. ``"7.4"``."""
     release: tuple[int, int, int]
-    #: One line for ``mockhm profiles`` and error messages.
+    """First release the profile stands for."""
     summary: str
-    #: ``"ga"`` is the code's key form (§2.1); ``"docs"`` the documentation's pre-release one (§2.3).
+    """One line for ``mockhm profiles`` and error messages."""
     key_form: KeyForm = "ga"
-    #: HOOK_OBJECTs that emit STATE events.
+    """``"ga"`` is the code's key form; ``"docs"`` the documentation's pre-release one."""
     state_objects: frozenset[str] = field(init=False)
-    #: SERVICE_ID in VM bodies and the ``EVENT SERVICE <id> `` key (5.12+).
+    """HOOK_OBJECTs that emit STATE events."""
     service_key: bool = field(init=False)
-    #: String OUT values (return values) wrapped in CDATA (5.10.0 only, §3.2.2).
+    """SERVICE_ID in VM bodies and the ``EVENT SERVICE <id> `` key (5.12+)."""
     out_string_cdata: bool = field(init=False)
-    #: Failure messages (OUT position 2) wrapped in CDATA (up to 7.0, §3.2.2).
+    """String OUT values (return values) wrapped in CDATA (5.10.0 only)."""
     error_cdata: bool = field(init=False)
-    #: Calls that never produce an API event (§3.2.6).
+    """Failure messages (OUT position 2) wrapped in CDATA (up to 7.0)."""
     suppressed_calls: frozenset[str] = field(init=False)
-    #: LCM_STATE names that exist in this release (§4.2).
+    """Calls that never produce an API event."""
     lcm_states: frozenset[str] = field(init=False)
-    #: HOST STATE names that exist in this release (§4.3).
+    """LCM_STATE names that exist in this release."""
     host_states: frozenset[str] = field(init=False)
-    #: IMAGE / NET STATE names that exist (empty when the object emits no STATE events).
+    """HOST STATE names that exist in this release."""
     image_states: frozenset[str] = field(init=False)
+    """IMAGE STATE names that exist (empty when images emit no STATE events)."""
     net_states: frozenset[str] = field(init=False)
-    #: gRPC API server present (7.2+): booleans as ``true``/``false`` for gRPC calls.
+    """NET STATE names that exist (empty when networks emit no STATE events)."""
     grpc: bool = field(init=False)
-    #: The scheduler deploys over XML-RPC, so ``EVENT API one.vm.deploy 1`` appears (up to 6.10).
+    """gRPC API server present (7.2+): booleans as ``true``/``false`` for gRPC calls."""
     scheduler_api_events: bool = field(init=False)
-    #: ``one.internal.vmmonitor`` pseudo call (7.2+).
+    """The scheduler deploys over XML-RPC, so ``EVENT API one.vm.deploy 1`` appears (up to 6.10)."""
     internal_vmmonitor: bool = field(init=False)
-    #: Multithreaded driver: publish order may differ slightly from oned's (6.0+).
+    """``one.internal.vmmonitor`` pseudo call (7.2+)."""
     threaded: bool = field(init=False)
-    #: VM documents carry ``<BACKUPS>`` (6.6+).
+    """Multithreaded driver: publish order may differ slightly from oned's (6.0+)."""
     vm_backups: bool = field(init=False)
-    #: VM documents carry ``<SCHED_ACTIONS>`` (6.8+: ``src/vm/VirtualMachine.cc@release-6.8.0``).
+    """VM documents carry ``<BACKUPS>`` (6.6+)."""
     vm_sched_actions: bool = field(init=False)
-    #: IMAGE documents carry MODTIME (7.0+), BACKUP_INCREMENTS (6.6+), BACKUP_DISK_IDS (6.10+)
-    #: (``src/image/Image.cc`` at release-7.0.0, release-6.6.0, release-6.10.0).
+    """VM documents carry ``<SCHED_ACTIONS>`` (6.8+: ``src/vm/VirtualMachine.cc@release-6.8.0``)."""
     image_modtime: bool = field(init=False)
+    """IMAGE documents carry MODTIME (7.0+, ``src/image/Image.cc@release-7.0.0``)."""
     image_backup_increments: bool = field(init=False)
+    """IMAGE documents carry BACKUP_INCREMENTS (6.6+, ``src/image/Image.cc@release-6.6.0``)."""
     image_backup_disk_ids: bool = field(init=False)
-    #: HOST documents with a MONITORING element and the 5.12 HOST_SHARE (5.12+); before,
-    #: LAST_MON_TIME, the 5.10 HOST_SHARE and MONITORING_* states each cycle
-    #: (``src/host/Host.cc`` and ``include/Host.h`` at release-5.10.0).
+    """IMAGE documents carry BACKUP_DISK_IDS (6.10+, ``src/image/Image.cc@release-6.10.0``)."""
     host_monitoring: bool = field(init=False)
-    #: HISTORY records carry ``PLAN_ID``/``ACTION_ID`` (7.0+; **inferred**).
+    """HOST documents with a MONITORING element and the 5.12 HOST_SHARE (5.12+); before, LAST_MON_TIME,
+    the 5.10 HOST_SHARE and MONITORING_* states each cycle (``src/host/Host.cc`` and
+    ``include/Host.h`` at release-5.10.0)."""
     history_plan: bool = field(init=False)
-    #: VNET documents carry ``<TEMPLATE_ID/>`` (7.4+, §8.2).
+    """HISTORY records carry ``PLAN_ID``/``ACTION_ID`` (7.0+; **inferred**)."""
     vnet_template_id: bool = field(init=False)
-    #: VNET documents carry UPDATED_VMS … ERROR_VMS (6.6+, with UPDATE_FAILURE; **inferred**).
+    """VNET documents carry ``<TEMPLATE_ID/>`` (7.4+)."""
     vnet_update_lists: bool = field(init=False)
+    """VNET documents carry UPDATED_VMS … ERROR_VMS (6.6+, with UPDATE_FAILURE; **inferred**)."""
 
     def __post_init__(self) -> None:
         r = self.release
