@@ -16,48 +16,33 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import itertools
 import logging
-import operator
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import zmq
-from zmq.backend import Socket as _BackendSocket
 
 from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
 from mockhm.hookmanager.ledger import Ledger, matching
 from mockhm.hookmanager.oracle import Oracle
-from mockhm.hookmanager.restart import Restarts, closed_error
+from mockhm.hookmanager.reporting import ReportChannel
+from mockhm.hookmanager.restart import Restarts
+from mockhm.hookmanager.sending import DRAIN_POLL_MS, Publishable, Sending
 from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.hookmanager.waits import Waits
 from mockhm.wire.errors import BindError, InvalidArgumentError
-from mockhm.wire.message import HookEvent, WireMessage
 from mockhm.wire.profiles import Profile, get_profile
-from mockhm.wire.reports import ACK, HookReport, parse_report
+from mockhm.wire.reports import ACK, HookReport
+
+__all__ = ["DEFAULT_EVENTS_ENDPOINT", "DEFAULT_REPORTS_ENDPOINT", "HookManager", "Publishable", "Statistics"]
 
 log = logging.getLogger("mockhm")
 
 DEFAULT_EVENTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2101"
 DEFAULT_REPORTS_ENDPOINT: Final[str] = "tcp://127.0.0.1:2102"
-
-Publishable = HookEvent | WireMessage | Sequence[bytes]
-
-#: Senders read pending subscription notices at most every this many messages; the I/O thread
-#: reads them within :data:`DRAIN_POLL_MS` after a send (a send can consume the wake-up edge of
-#: the socket's descriptor, so the thread polls briefly while notices may be pending).
-DRAIN_EVERY: Final = 256
-DRAIN_POLL_MS: Final = 5
-
-# pyzmq's Cython-level send: the same zmq_msg_send as ``Socket.send`` without its pure-Python
-# wrapper (routing ids, groups, Frame checks), which costs as much as the send itself for
-# small frames.  Bytes are copied into the message (as ``copy=True`` does).
-_send = _BackendSocket.send
-_first = operator.itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -85,7 +70,7 @@ class Statistics:
     counted as refused, even in lossless mode)."""
 
 
-class HookManager(Waits, Oracle, Restarts):
+class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
     """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
 
     Binds an XPUB socket for events (2101) and a REP socket for reports (2102) and serves both
@@ -238,31 +223,6 @@ class HookManager(Waits, Oracle, Restarts):
         self._pending: list[Sequence[bytes]] = []
         self._pending_odd = False  # a pending message is not (key, content)
 
-    @property
-    def journal(self) -> list[tuple[bytes, ...]]:
-        """Every message sent, in order (when ``journal`` is on): what assertions look at."""
-        with self._lock:
-            self._count_pending()
-        return self._journal
-
-    def _count_pending(self) -> None:
-        """Count (and journal) the messages sent since the last count.  Caller holds the lock."""
-        sent = self._pending
-        if not sent:
-            return
-        self._pending = []
-        self._sent += len(sent)
-        if self._pending_odd:
-            self._pending_odd = False
-            self._sent_bytes += sum(len(f) for frames in sent for f in frames)
-            self._per_key.update(frames[0] if frames else b"" for frames in sent)
-        else:
-            self._sent_bytes += sum(map(len, itertools.chain.from_iterable(sent)))
-            self._per_key.update(map(_first, sent))
-        if self._journal_on:
-            self._journal.extend(map(tuple, sent))
-            self._trim_journal()
-
     # -- context manager -------------------------------------------------------------------
 
     def __enter__(self) -> HookManager:
@@ -305,214 +265,6 @@ class HookManager(Waits, Oracle, Restarts):
         """``True`` once :meth:`close` was called."""
         return self._closed
 
-    # -- publishing ------------------------------------------------------------------------
-
-    def publish(self, *items: Publishable | Iterable[Publishable]) -> int:
-        """Send events or wire messages; return how many messages went out.
-
-        A :class:`HookEvent` goes out once per key, two frames each, never interleaved with
-        another sender's frames.  Lists (for example what :class:`mockhm.Cloud` returns)
-        are flattened.  In lossless mode refused messages are counted, not sent.
-        """
-        if len(items) == 1 and type(items[0]) is HookEvent and not self.validate:
-            # The common case, one built event: straight to the send path.
-            built = items[0].frames
-            if len(built) == 1:
-                return self.send_frames(built[0])
-            if built:
-                return self.send_many(built)
-        sent = 0
-        for item in items:
-            if isinstance(item, HookEvent):
-                if self.validate and item.label is None:
-                    from mockhm.schemas.validation import validate_event
-
-                    validate_event(item)
-                frames: Sequence[Sequence[bytes]] = item.frames
-                if len(frames) == 1:
-                    sent += self.send_frames(frames[0])
-                    continue
-                if not frames and item.keys:  # keys that cannot be encoded: messages() says why
-                    frames = [m.frames for m in item.messages()]
-                sent += self.send_many(frames)
-            elif isinstance(item, WireMessage):
-                sent += self.send_frames(item.frames)
-            elif isinstance(item, (list, tuple)) and item and all(isinstance(f, bytes) for f in item):
-                sent += self.send_frames(item)
-            else:
-                sent += self.publish(*item)
-        return sent
-
-    def send_frames(self, frames: Sequence[bytes]) -> int:
-        """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
-        if len(frames) != 2:
-            return self.send_many((frames,))
-        key, content = frames
-        pub = self._pub
-        with self._lock:
-            if self._closed or self._down:
-                raise closed_error(self._down)
-            # Asked before every send: the table's dict, not a method call (it would cost a
-            # fifth of a small send).
-            nobody = not self._active._holders and self._nobody_subscribed()
-            try:
-                _send(pub, key, self._more)
-            except zmq.Again:
-                self._refused += 1
-                return 0
-            _send(pub, content, self._last)
-            if nobody:
-                self._unrouted += 1
-            pending = self._pending
-            pending.append(frames)
-            if len(pending) >= DRAIN_EVERY:
-                self._count_pending()
-                self._drain_subscriptions()
-        return 1
-
-    def send_many(self, batch: Sequence[Sequence[bytes]]) -> int:
-        """Send many multipart messages in order under one lock; return how many were sent.
-
-        The fast path for load runs and replay: counters and the journal are kept exactly as
-        by :meth:`send_frames`, but the lock is taken once, keys are counted in one C-level
-        pass per batch and pending subscription notices are read at most every
-        :data:`DRAIN_EVERY` messages (the I/O thread reads the rest within milliseconds).  In
-        lossless mode a refused message is counted and skipped.
-        """
-        pub = self._pub
-        send = _send
-        more, last = self._more, self._last
-        refused: list[int] = []
-        odd = False  # a message that is not (key, content): counted the slow way
-        done = 0
-        with self._lock:
-            if self._closed or self._down:
-                raise closed_error(self._down)
-            nobody = not self._active._holders and self._nobody_subscribed()
-            try:
-                for frames in batch:
-                    if len(frames) == 2:
-                        try:
-                            send(pub, frames[0], more)
-                        except zmq.Again:
-                            refused.append(done)
-                        else:
-                            send(pub, frames[1], last)
-                    else:
-                        odd = True
-                        try:
-                            pub.send_multipart(frames, flags=last)
-                        except zmq.Again:
-                            refused.append(done)
-                    done += 1
-            finally:
-                self._account(batch, done, refused, odd, nobody)
-        return done - len(refused)
-
-    def _trim_journal(self) -> None:
-        """Keep the latest ``keep_journal`` messages.  Caller holds the lock."""
-        keep = self.keep_journal
-        if keep is not None and len(self._journal) > keep + keep // 8:
-            del self._journal[:-keep]
-
-    def _account(
-        self, batch: Sequence[Sequence[bytes]], done: int, refused: list[int], odd: bool, nobody: bool
-    ) -> None:
-        """Counters and journal for the first ``done`` messages of a batch.  Caller holds the lock."""
-        sent: Sequence[Sequence[bytes]] = batch if done == len(batch) else batch[:done]
-        if refused:
-            skip = set(refused)
-            sent = [f for i, f in enumerate(sent) if i not in skip]
-            self._refused += len(refused)
-        if sent and nobody:
-            self._unrouted += len(sent)
-        self._pending.extend(sent)
-        self._pending_odd |= odd
-        if len(self._pending) >= DRAIN_EVERY:
-            self._count_pending()
-            self._drain_subscriptions()
-
-    # -- subscriptions ---------------------------------------------------------------------
-
-    def _nobody_subscribed(self) -> bool:
-        """No subscription at all, after reading pending notices (only then: it is rare)."""
-        if self._active.total():
-            return False
-        self._drain_subscriptions()
-        return not self._active.total()
-
-    def _drain_subscriptions(self) -> None:
-        """Read every pending subscription notice.  Caller holds the lock."""
-        pub = self._pub
-        changed = False
-        while int(pub.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
-            try:
-                frame = pub.recv(zmq.NOBLOCK, copy=False)
-            except zmq.Again:
-                break
-            note = frame.bytes
-            if not note:
-                continue
-            try:  # the connection's descriptor: tells a duplicate from a second subscriber
-                peer: int | None = int(frame.get(zmq.SRCFD))
-            except zmq.ZMQError:  # generated by XPUB for a closed connection, or inproc
-                peer = None
-            prefix = note[1:].decode("ascii", "replace")
-            sent = self._sent_ever()  # counts the pending messages: positions are exact
-            if note[0] == 1:
-                self._subs_seen += 1
-                if self._active.subscribe(prefix, peer):
-                    self._ledger.subscribed(prefix, self._drained_at, sent, peer)
-            elif note[0] == 0:
-                self._unsubs_seen += 1
-                if self._active.unsubscribe(prefix, peer):
-                    self._ledger.unsubscribed(prefix, sent, peer)
-            changed = True
-            log.debug("%s %r", "subscribe" if note[0] == 1 else "unsubscribe", prefix)
-        self._drained_at = self._sent_base + self._sent
-        if changed:
-            self._cond.notify_all()
-
-    @property
-    def subscriptions(self) -> list[str]:
-        """Active filters, one entry per subscriber and filter (``""`` subscribes to all)."""
-        with self._lock:
-            return self._active.elements()
-
-    # -- reports ---------------------------------------------------------------------------
-
-    def add_report_listener(self, listener: Callable[[HookReport], None]) -> Callable[[], None]:
-        """Call ``listener(report)`` for every report from now on; returns a function removing it.
-
-        The listener runs on the I/O thread after the report is recorded and before the ``ACK``
-        goes back, so an executor that has its ``ACK`` knows its report was applied (the mock
-        front-end feeds its hook log this way).  A listener's exception is kept for
-        :meth:`check`; it neither stops the thread nor the ``ACK``.
-        """
-        with self._lock:
-            self._report_listeners.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                if listener in self._report_listeners:
-                    self._report_listeners.remove(listener)
-
-        return remove
-
-    def wait_for_reports(
-        self, count: int, *, timeout: float = 5.0, stop: threading.Event | None = None
-    ) -> int:
-        """Block until ``count`` reports in all have arrived, ``timeout`` passed or ``stop`` is set;
-        return how many arrived (never raises: a drain before exiting)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._reports_total < count and not self._closed and not (stop and stop.is_set()):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._cond.wait(min(remaining, 0.1))
-            return self._reports_total
-
     # -- statistics and errors -------------------------------------------------------------
 
     def statistics(self) -> Statistics:
@@ -549,22 +301,12 @@ class HookManager(Waits, Oracle, Restarts):
         """Errors raised in the I/O thread."""
         return list(self._errors)
 
-    # -- positions (see the mixins: waits, oracle, restart) ----------------------------------
-
-    def _sent_ever(self) -> int:
-        """Messages sent since the start (never rewound).  Caller holds the lock."""
-        self._count_pending()
-        return self._sent_base + self._sent
-
-    def _reports_ever(self) -> int:
-        return self._reports_n
+    # -- the I/O thread (send paths: sending.py; the 2102 channel: reporting.py) -----------
 
     def _start_io(self) -> threading.Thread:
         thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
         thread.start()
         return thread
-
-    # -- the I/O thread --------------------------------------------------------------------
 
     def _serve(self) -> None:
         poller = zmq.Poller()
@@ -590,39 +332,3 @@ class HookManager(Waits, Oracle, Restarts):
             if not self._closed:
                 log.exception("mockhm I/O thread failed")
                 self._errors.append(err)
-
-    def _notify(self, listener: Callable[[HookReport], None], report: HookReport) -> None:
-        try:
-            listener(report)
-        except Exception as err:  # a listener's bug is reported through check(), not fatal
-            log.exception("report listener %r failed", listener)
-            self._errors.append(err)
-
-    def _serve_report(self, rep: zmq.Socket[bytes]) -> bool:
-        """Answer one queued report; ``False`` when none is waiting (or no ACK is sent)."""
-        try:
-            frames = rep.recv_multipart(zmq.NOBLOCK)
-        except zmq.Again:
-            return False
-        received = time.monotonic_ns()
-        # one_hm acknowledges before it processes (§3.5); the mock records first, which no
-        # client can tell apart, so a report is readable as soon as its ACK has arrived.
-        report = parse_report(b" ".join(frames))
-        with self._cond:
-            self.reports.append(report)
-            self.report_times.append(received)
-            self._reports_total += 1
-            self._reports_n += 1
-            keep = self.keep_reports
-            if keep is not None and len(self.reports) > keep:
-                del self.reports[:-keep], self.report_times[:-keep]
-            self._cond.notify_all()
-            listeners = list(self._report_listeners) if self._report_listeners else ()
-        for listener in listeners:  # before the ACK: the report is applied once the executor hears ACK
-            self._notify(listener, report)
-        if self.ack is not None:
-            rep.send(self.ack)
-        log.info(
-            "report: hook %s rc %s%s", report.hook_id, report.rc, f" ({report.error})" if report.error else ""
-        )
-        return self.ack is not None

@@ -33,7 +33,8 @@ from typing import Any
 
 import zmq
 
-from mockhm.hookmanager.manager import HookManager, _send
+from mockhm.hookmanager.manager import HookManager
+from mockhm.hookmanager.sending import _send
 from mockhm.load.accounting import DEFAULT_PERCENTILES, Accounting, DueTimes
 from mockhm.load.pacing import Arrivals, Shape, iter_schedule, scheduled_count
 from mockhm.load.render import Frames, Plan, Renderer
