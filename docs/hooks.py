@@ -147,6 +147,10 @@ _API_SECTIONS: dict[str, str] = {
 }
 
 
+#: Names that open their section of the API page.
+_LEADS = frozenset({"HookManager", "HookEvent", "Cloud", "FrontEnd", "Scenario", "LoadReport", "MockHMError"})
+
+
 def api() -> str:
     """One ``::: mockhm.NAME`` per name of ``mockhm.__all__``, grouped by the folder defining it."""
     import mockhm
@@ -166,8 +170,9 @@ def api() -> str:
     for folder in order:
         if folder in groups:
             parts.append(f"## {_API_SECTIONS.get(folder, folder.capitalize())}\n")
-            # sorted by module; sorted() is stable, so __all__ order holds inside a module
-            members = sorted(groups[folder], key=lambda item: item[0])
+            # the section's main class first, then by module; sorted() is stable, so __all__
+            # order holds inside a module
+            members = sorted(groups[folder], key=lambda item: (item[1] not in _LEADS, item[0]))
             parts += [f"::: mockhm.{name}\n    options:\n      heading_level: 3\n" for _, name in members]
     return "\n".join(parts)
 
