@@ -11,6 +11,7 @@ import zmq
 
 from mockhm import (
     BindError,
+    HookEvent,
     HookManager,
     PublisherClosedError,
     SubscriberTimeoutError,
@@ -159,6 +160,32 @@ def test_lossless_mode_counts_refusals_instead_of_dropping(subscriber: Sub) -> N
             sub.recv_multipart()
             received += 1
         assert received == sent  # nothing accepted was lost
+
+
+def test_lossless_publish_of_events_counts_each_refused_key_and_sends_the_rest_in_order(
+    subscriber: Sub,
+) -> None:
+    # One VM STATE event is published under two keys (§3.3); when the queue is full part-way
+    # through an event, the refused key is counted and the accepted ones still arrive in order.
+    with HookManager("tcp://127.0.0.1:*", None, hwm=3, lossless=True) as hm:
+        sub = subscriber(hm.events_endpoint)
+        sub.setsockopt(zmq.RCVHWM, 3)
+        hm.wait_for_subscribers(1)
+        padded = b"<HOOK_MESSAGE>" + b"x" * 200_000 + b"</HOOK_MESSAGE>"
+        events = [HookEvent("STATE", padded, ev.keys, ev.profile) for ev in
+                  (state_event("VM", i, "ACTIVE", "RUNNING") for i in range(60))]  # fmt: skip
+        assert all(len(e.frames) == 2 for e in events)
+        sent = sum(hm.publish(e) for e in events)
+        stats = hm.statistics()
+        assert stats.refused > 0 and stats.sent == sent == len(hm.journal)
+        assert sent + stats.refused == 120
+        received = []
+        while sub.poll(500):
+            received.append(tuple(sub.recv_multipart()))
+        assert received == hm.journal  # nothing accepted lost, order kept
+        expected_order = [f for e in events for f in e.frames]
+        positions = [expected_order.index(m) for m in received]
+        assert positions == sorted(positions)
 
 
 def test_concurrent_publishers_never_interleave_frames(hm: HookManager, subscriber: Sub) -> None:

@@ -109,7 +109,7 @@ class Sending:
             if len(built) == 1:
                 return self.send_frames(built[0])
             if built:
-                return self.send_many(built)
+                return self._send_pairs(built)
         sent = 0
         for item in items:
             if isinstance(item, HookEvent):
@@ -136,17 +136,18 @@ class Sending:
         """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
         if len(frames) != 2:
             return self.send_many((frames,))
+        # _send_pairs for one message, written out: a call more would cost a tenth of a small send.
         key, content = frames
-        pub = self._pub
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             if self._closed or self._down:
                 raise closed_error(self._down)
-            # Asked before every send: the table's dict, not a method call (it would cost a
-            # fifth of a small send).
             nobody = not self._active._holders and self._nobody_subscribed()
+            pub = self._pub
             try:
                 _send(pub, key, self._more)
-            except zmq.Again:
+            except zmq.Again:  # refused at the high-water mark (lossless mode)
                 self._refused += 1
                 return 0
             _send(pub, content, self._last)
@@ -157,7 +158,46 @@ class Sending:
             if len(pending) >= DRAIN_EVERY:
                 self._count_pending()
                 self._drain_subscriptions()
-        return 1
+            return 1
+        finally:
+            lock.release()
+
+    def _send_pairs(self, pairs: Sequence[Sequence[bytes]]) -> int:
+        """Send ``(key, content)`` messages under one lock: the path of one message or event.
+
+        Written for the cost of a few small messages (the lock is taken with ``acquire`` and
+        ``release``: a ``with`` block costs as much again); a refusal hands the rest of the
+        messages to :meth:`send_many`'s loop, still under the lock.
+        """
+        lock = self._lock
+        lock.acquire()
+        try:
+            if self._closed or self._down:
+                raise closed_error(self._down)
+            # Asked before every send: the table's dict, not a method call (it would cost a
+            # fifth of a small send).
+            nobody = not self._active._holders and self._nobody_subscribed()
+            pub, more, last = self._pub, self._more, self._last
+            done = 0
+            for key, content in pairs:
+                try:
+                    _send(pub, key, more)
+                except zmq.Again:  # refused at the high-water mark (lossless mode)
+                    self._account(pairs[:done], done, [], False, nobody)
+                    self._refused += 1
+                    return done + self._send_locked(pairs[done + 1 :], nobody)
+                _send(pub, content, last)
+                done += 1
+            pending = self._pending
+            pending.extend(pairs)
+            if nobody:
+                self._unrouted += done
+            if len(pending) >= DRAIN_EVERY:
+                self._count_pending()
+                self._drain_subscriptions()
+            return done
+        finally:
+            lock.release()
 
     def send_many(self, batch: Sequence[Sequence[bytes]]) -> int:
         """Send many multipart messages in order under one lock; return how many were sent.
@@ -168,34 +208,38 @@ class Sending:
         :data:`DRAIN_EVERY` messages (the I/O thread reads the rest within milliseconds).  In
         lossless mode a refused message is counted and skipped.
         """
+        with self._lock:
+            if self._closed or self._down:
+                raise closed_error(self._down)
+            nobody = not self._active._holders and self._nobody_subscribed()
+            return self._send_locked(batch, nobody)
+
+    def _send_locked(self, batch: Sequence[Sequence[bytes]], nobody: bool) -> int:
+        """:meth:`send_many`'s loop and its accounting.  Caller holds the lock."""
         pub = self._pub
         send = _send
         more, last = self._more, self._last
         refused: list[int] = []
         odd = False  # a message that is not (key, content): counted the slow way
         done = 0
-        with self._lock:
-            if self._closed or self._down:
-                raise closed_error(self._down)
-            nobody = not self._active._holders and self._nobody_subscribed()
-            try:
-                for frames in batch:
-                    if len(frames) == 2:
-                        try:
-                            send(pub, frames[0], more)
-                        except zmq.Again:
-                            refused.append(done)
-                        else:
-                            send(pub, frames[1], last)
+        try:
+            for frames in batch:
+                if len(frames) == 2:
+                    try:
+                        send(pub, frames[0], more)
+                    except zmq.Again:
+                        refused.append(done)
                     else:
-                        odd = True
-                        try:
-                            pub.send_multipart(frames, flags=last)
-                        except zmq.Again:
-                            refused.append(done)
-                    done += 1
-            finally:
-                self._account(batch, done, refused, odd, nobody)
+                        send(pub, frames[1], last)
+                else:
+                    odd = True
+                    try:
+                        pub.send_multipart(frames, flags=last)
+                    except zmq.Again:
+                        refused.append(done)
+                done += 1
+        finally:
+            self._account(batch, done, refused, odd, nobody)
         return done - len(refused)
 
     def _trim_journal(self) -> None:

@@ -66,7 +66,7 @@ class WireMessage:
         return b64decode(content)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HookEvent:
     """One body and every key it is published under, in the driver's order.
 
