@@ -118,7 +118,8 @@ def summary(out: dict[str, Any]) -> None:
     f = out["fixture"]
     over = f["overhead_ms"]
     st = f["stats"]
-    print(f"fixture: hookmanager {over['hookmanager']:.2f} ms over an empty test (IQR "
+    print(f"fixture: hookmanager ready for the first message {f['ready_ms']['hookmanager']:.2f} ms over an "
+          f"empty test; with teardown {over['hookmanager']:.2f} ms (IQR "
           f"{st['hookmanager']['p25'] - st['empty']['median']:.2f}..{st['hookmanager']['p75'] - st['empty']['median']:.2f}); "
           f"httpserver {over['httpserver']:.2f}, raw pyzmq {over['raw_pyzmq']:.2f}; "
           f"ratio to httpserver {over['hookmanager'] / over['httpserver']:.2f}")  # fmt: skip

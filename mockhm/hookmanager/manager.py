@@ -4,7 +4,8 @@ This is the I/O shell around the pure core.  Design notes:
 
 * XPUB instead of PUB, so subscriptions are seen (``wait_for_subscribers``); without
   ``XPUB_NODROP`` it drops at the high-water mark exactly like one_hm's PUB ("faithful").
-* A background thread services both sockets.  The XPUB socket is shared with the callers
+* A background thread services both sockets (taken from :mod:`~mockhm.hookmanager.iothreads`,
+  which parks it for the next instance when this one closes).  The XPUB socket is shared with the callers
   of :meth:`HookManager.publish`, so it is only touched under a lock; the thread waits on
   its ``ZMQ_FD`` (an OS descriptor, safe to poll without the lock) and re-reads
   ``ZMQ_EVENTS`` under the lock.  Senders drain pending subscriptions too, since a send can
@@ -25,6 +26,7 @@ from typing import Final
 
 import zmq
 
+from mockhm.hookmanager import iothreads
 from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
 from mockhm.hookmanager.ledger import Ledger, matching
 from mockhm.hookmanager.oracle import Oracle
@@ -303,10 +305,8 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
 
     # -- the I/O thread (send paths: sending.py; the 2102 channel: reporting.py) -----------
 
-    def _start_io(self) -> threading.Thread:
-        thread = threading.Thread(target=self._serve, name="mockhm-io", daemon=True)
-        thread.start()
-        return thread
+    def _start_io(self) -> iothreads.Loop:
+        return iothreads.start(self._serve, "mockhm-io")
 
     def _serve(self) -> None:
         poller = zmq.Poller()

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import zmq
 
+from mockhm.hookmanager import iothreads
+from mockhm.hookmanager.endpoints import backoff
 from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.wire.errors import BindError, PublisherClosedError
 
@@ -27,30 +29,37 @@ if TYPE_CHECKING:
 log = logging.getLogger("mockhm")
 
 
+def _bind_error(sock: zmq.Socket[bytes], endpoint: str) -> zmq.ZMQError | None:
+    try:
+        sock.bind(endpoint)
+    except zmq.ZMQError as err:
+        return err
+    return None
+
+
 def bind_again(sock: zmq.Socket[bytes], endpoint: str, role: str, timeout: float) -> None:
     """Bind ``sock`` to the ``endpoint`` a closed socket had, as soon as libzmq has released it.
 
     libzmq closes a listener in its own I/O thread after ``zmq_close`` returned, so the first
-    attempts may find the address still in use; they are repeated (every 2 ms) until
-    ``timeout`` seconds have passed.
+    attempts may find the address still in use; they are repeated (after pauses growing to
+    2 ms) until ``timeout`` seconds have passed.
 
     Raises:
         BindError: the endpoint could not be bound again within ``timeout`` seconds.
     """
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()  # never set: a bounded wait between attempts
-    while True:
-        try:
-            sock.bind(endpoint)
+    error = zmq.ZMQError(zmq.EADDRINUSE)
+    for _ in backoff(timeout):  # yields at least once
+        found = _bind_error(sock, endpoint)
+        if found is None:
             return
-        except zmq.ZMQError as err:
-            if err.errno != zmq.EADDRINUSE or time.monotonic() >= deadline:
-                raise BindError(
-                    f"cannot bind the {role} socket to {endpoint} again after a restart: {err.strerror} "
-                    f"(errno {err.errno}); another process may have taken the port meanwhile",
-                    endpoint,
-                ) from None
-        pause.wait(0.002)
+        error = found
+        if error.errno != zmq.EADDRINUSE:
+            break
+    raise BindError(
+        f"cannot bind the {role} socket to {endpoint} again after a restart: {error.strerror} "
+        f"(errno {error.errno}); another process may have taken the port meanwhile",
+        endpoint,
+    ) from None
 
 
 class Restarts:
@@ -66,7 +75,7 @@ class Restarts:
     _ctx: zmq.Context[zmq.Socket[bytes]]
     _pub: zmq.Socket[bytes]
     _rep: zmq.Socket[bytes] | None
-    _thread: threading.Thread
+    _thread: iothreads.Loop
     _wake_r: int
     _wake_w: int
     _drained_at: int
@@ -95,7 +104,7 @@ class Restarts:
             raise
         return pub
 
-    def _start_io(self) -> threading.Thread:  # pragma: no cover - provided by HookManager
+    def _start_io(self) -> iothreads.Loop:  # pragma: no cover - provided by HookManager
         raise NotImplementedError
 
     def _go_down(self, reports: bool) -> Mark:
