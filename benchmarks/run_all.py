@@ -16,7 +16,8 @@ It runs, one after the other:
   life-cycle generator) against base64 of a body of the same size;
 * ``bench_fixture.py``: the ``hookmanager`` fixture's cost per test (ready for the first
   message) against an empty test, pytest-httpserver and raw pyzmq;
-* ``bench_info*.py`` of the front-end, when present (info calls per second);
+* ``bench_frontend.py``: the mock front-end's ``one.vm.info`` calls per second against a bare
+  stdlib XML-RPC server answering the same document;
 * with ``--load``: ``bench_load_memory.py``, a stamped 20,000 msg/s run of ~8 KB bodies for
   60 s: peak RSS and every message delivered.
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_fixture  # noqa: E402
+import bench_frontend  # noqa: E402
 import bench_generate  # noqa: E402
 import bench_load_memory  # noqa: E402
 import bench_send  # noqa: E402
@@ -66,13 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         path = Path(tmp) / "fixture.json"
         bench_fixture.main(["--tests", "50" if args.quick else "300", "--json", str(path)])
         out["fixture"] = json.loads(path.read_text())
-    for script in sorted(HERE.glob("bench_info*.py")):
-        _section(f"front-end ({script.name})")
-        proc = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, timeout=900, check=False
-        )
-        print(proc.stdout[-3000:], proc.stderr[-1000:])
-        out[script.stem] = proc.stdout[-3000:]
+    _section("front-end (bench_frontend.py)")
+    out["frontend"] = bench_frontend.main(["--rounds", "3", "--calls", "300"] if args.quick else [])
     if args.load:
         _section("load run memory (bench_load_memory.py)")
         out["load"] = bench_load_memory.main(["--rate", "20000", "--duration", "60", "--body-size", "8192"])
@@ -123,6 +119,9 @@ def summary(out: dict[str, Any]) -> None:
           f"{st['hookmanager']['p25'] - st['empty']['median']:.2f}..{st['hookmanager']['p75'] - st['empty']['median']:.2f}); "
           f"httpserver {over['httpserver']:.2f}, raw pyzmq {over['raw_pyzmq']:.2f}; "
           f"ratio to httpserver {over['hookmanager'] / over['httpserver']:.2f}")  # fmt: skip
+    fe = out["frontend"]
+    print(f"front-end: one.vm.info {fe['frontend_median']:,.0f} calls/s, bare stdlib XML-RPC "
+          f"{fe['bare_median']:,.0f}; ratio {fe['ratio_median']:.2f} ({fe['ratio_min']:.2f}..{fe['ratio_max']:.2f})")  # fmt: skip
     if "load" in out:
         ld = out["load"]
         print(f"load: {ld['rate']:,.0f} msg/s x {ld['duration_s']:g} s, body {ld['body_size']} B: peak RSS "
