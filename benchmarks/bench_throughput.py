@@ -33,42 +33,13 @@ import time
 from typing import Any
 
 import zmq
+from bench_send import END, QUIT, py_subscriber
 
 from mockhm import HookManager
 from mockhm.load.run import Rendered, generated_pool, render, run_load, stamp_point
 
-END = b"BENCH-END"
-QUIT = b"BENCH-QUIT"
-
-
-def subscriber(endpoints: list[str], ctrl: str) -> None:
-    """Count messages per round; answer the count when a round's END marker arrives."""
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.LINGER, 0)
-    sub.setsockopt(zmq.RCVHWM, 0)
-    sub.subscribe(b"")
-    for ep in endpoints:
-        sub.connect(ep)
-    push = ctx.socket(zmq.PUSH)
-    push.setsockopt(zmq.LINGER, 0)
-    push.connect(ctrl)
-    count = 0
-    try:
-        while sub.poll(60_000):
-            frames = sub.recv_multipart(copy=False)
-            key = frames[0].bytes
-            if key == END:
-                push.send(str(count).encode())
-                count = 0
-            elif key == QUIT:
-                break
-            else:
-                count += 1
-    finally:
-        sub.close(0)
-        push.close(0)
-        ctx.term()
+# The markers and the counting subscriber (another process) are bench_send.py's.
+subscriber = py_subscriber
 
 
 def frames_of_size(size: int, n: int) -> list[tuple[bytes, ...]]:
@@ -106,14 +77,14 @@ def raw_round(sock: zmq.Socket[bytes], frames: list[tuple[bytes, ...]]) -> tuple
         except zmq.Again:  # noqa: PERF203 - the same per-message check as the Hook Manager
             refused += 1
     elapsed = time.perf_counter() - t0
-    sock.send_multipart([END, b""])
+    sock.send_multipart(END)
     return sent / elapsed, sent, refused
 
 
 def load_round(hm: HookManager, frames: list[tuple[bytes, ...]]) -> tuple[float, int, int]:
     rendered = Rendered(frames, [0] * len(frames), "bench", [False] * len(frames))
     report = run_load(hm, rendered, None)
-    hm.send_frames([END, b""])
+    hm.send_frames(END)
     return report.sent / report.duration_s, report.sent, report.refused
 
 
@@ -125,7 +96,7 @@ def send_frames_round(hm: HookManager, frames: list[tuple[bytes, ...]]) -> tuple
     for f in frames:
         sent += send(f)
     elapsed = time.perf_counter() - t0
-    hm.send_frames([END, b""])
+    hm.send_frames(END)
     return sent / elapsed, sent, hm.statistics().refused - before.refused
 
 
@@ -239,7 +210,7 @@ def main() -> None:
                     f"refused {refused}",
                     flush=True,
                 )
-            raw.send_multipart([QUIT, b""])
+            raw.send_multipart(QUIT)
         finally:
             proc.join(10)
             if proc.is_alive():
