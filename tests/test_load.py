@@ -354,6 +354,29 @@ def test_cli_passing_thresholds_exit_0() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_cli_processes_with_wait_0_say_they_wait_for_one_subscription(
+    ctx: zmq.Context[zmq.Socket[bytes]], tmp_path: Path
+) -> None:
+    """Workers see subscribers only through the proxy: `--wait 0` still waits for one, and says so."""
+    endpoint = f"ipc://{tmp_path}/events.sock"
+    sub = _sub(ctx, endpoint)  # connects once the coordinator binds (ZeroMQ reconnects)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mockhm", "load", "--events", endpoint, "--reports", LOCAL,
+             "--processes", "2", "--wait", "0", "--wait-timeout", "30", "--lossless", "--rate", "2000",
+             "--count", "400", "--pool", "20", "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        received = _count(sub, 400, timeout_ms=30_000)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        sub.close(0)
+    assert proc.returncode == 0, out
+    said = " ".join(out.split())  # rich wraps at the terminal's width
+    assert "--wait 0 waits for one: load workers see subscribers only through the proxy" in said
+    assert received == 400
+
+
 def test_cli_usage_and_tool_errors() -> None:
     bad = _mockhm(
         "--events", LOCAL, "--reports", LOCAL, "--rate", "10", "--count", "1", "--threshold", "p99 is low"

@@ -285,6 +285,14 @@ def _run(
         if not _single(args):
             from mockhm.load.processes import run_load_processes
 
+            console.print(
+                f"  waiting for {max(args.wait, 1)} subscription(s) (up to {args.wait_timeout:g} s)"
+                + (
+                    "; --wait 0 waits for one: load workers see subscribers only through the proxy"
+                    if not args.wait
+                    else ""
+                )
+            )
             report = run_load_processes(
                 hm, args.events, pool, shape, processes=args.processes, remote_workers=args.workers,
                 control=args.control, frontend=args.proxy, count=args.count,
