@@ -46,10 +46,11 @@ def keep_screenshot(page: Page, name: str) -> Path:
 # -- the load report -----------------------------------------------------------------------
 
 
-def test_load_report_html_renders_in_chromium(chromium: Chromium, tmp_path: Path) -> None:
+@pytest.mark.parametrize("seconds", [3, 1])
+def test_load_report_html_renders_in_chromium(chromium: Chromium, tmp_path: Path, seconds: int) -> None:
     run = subprocess.run(
         [
-            sys.executable, "-m", "mockhm", "load", "--rate", "100", "--duration", "3s", "--wait", "0",
+            sys.executable, "-m", "mockhm", "load", "--rate", "100", "--duration", f"{seconds}s", "--wait", "0",
             "--events", "tcp://127.0.0.1:*", "--reports", "tcp://127.0.0.1:*", "--linger", "0",
             "--quiet", "--json", str(tmp_path / "run.json"), "--plot", str(tmp_path / "run.html"),
         ],
@@ -65,17 +66,26 @@ def test_load_report_html_renders_in_chromium(chromium: Chromium, tmp_path: Path
             "Array.from(document.querySelectorAll('svg')).map(svg => ({"
             " width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height,"
             " lines: Array.from(svg.querySelectorAll('polyline')).map(p => ["
-            "   p.querySelector('title').textContent, p.points.numberOfItems, p.getBBox().width])}))"
+            "   p.querySelector('title').textContent, p.points.numberOfItems, p.getBBox().width]),"
+            " plot: svg.querySelector('rect').getBBox().width,"
+            " legend: Array.from(svg.querySelectorAll('text[fill]')).map(t => t.getBBox().x)}))"
         )
         assert len(charts) == 2, charts
         assert all(c["width"] > 0 and c["height"] > 0 for c in charts), charts
         rate_lines = {name: (points, width) for name, points, width in charts[0]["lines"]}
         assert set(rate_lines) == {"scheduled/s", "sent/s"}, rate_lines
-        for points, width in rate_lines.values():  # one point per second, drawn across the chart
-            assert points == len(report["timeline"]) >= 2 and width > 0, rate_lines
+        for points, width in rate_lines.values():  # a step per second, drawn across the chart
+            assert points == 2 * len(report["timeline"]) == 2 * seconds and width > 0, rate_lines
+        for chart in charts:  # the legend is right of the plot, not over its lines
+            assert chart["legend"] and min(chart["legend"]) > chart["plot"], chart
         summary = json.loads(page.evaluate("document.querySelector('pre').textContent"))
-        assert (summary["scheduled"], summary["sent"]) == (report["scheduled"], report["sent"]) == (300, 300)
-        keep_screenshot(page, "load-report")
+        assert (
+            (summary["scheduled"], summary["sent"])
+            == (report["scheduled"], report["sent"])
+            == (100 * seconds,) * 2
+        )
+        if seconds == 3:
+            keep_screenshot(page, "load-report")
         assert page.problems() == []
 
 

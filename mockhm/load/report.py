@@ -8,6 +8,7 @@ milliseconds (``*_ms``), rates messages per second, sizes bytes.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import operator
@@ -290,28 +291,37 @@ def _html_plot(report: LoadReport) -> str:
     """A dependency-free HTML page with two inline SVG line charts."""
 
     def chart(series: Mapping[str, Sequence[float | None]], ylabel: str) -> str:
-        width, height, pad = 760, 240, 40
+        # Each timeline row covers its second [x, x + 1): drawn as steps, so that a run of one
+        # second still shows its lines; the legend sits in a margin of its own, right of the plot.
+        plot, legend, height, pad = 760, 170, 240, 40
         xs = [r.second for r in report.timeline] or [0]
         ys = [v for s in series.values() for v in s if v is not None] or [0.0]
-        xmax, ymax = max(max(xs), 1), max(max(ys), 1e-9)
+        xmin, xmax, ymax = min(xs), max(xs) + 1, max(max(ys), 1e-9)
+        span = max(xmax - xmin, 1)
         colors = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
+
+        def point(x: float, v: float) -> str:
+            px = pad + (x - xmin) / span * (plot - 2 * pad)
+            return f"{px:.1f},{height - pad - v / ymax * (height - 2 * pad):.1f}"
+
         lines = []
-        for (name, values), color in zip(series.items(), colors, strict=False):
+        for i, ((name, values), color) in enumerate(zip(series.items(), colors, strict=False)):
             pts = " ".join(
-                f"{pad + x / xmax * (width - 2 * pad):.1f},{height - pad - v / ymax * (height - 2 * pad):.1f}"
-                for x, v in zip(xs, values, strict=False)
-                if v is not None
+                f"{point(x, v)} {point(x + 1, v)}" for x, v in zip(xs, values, strict=False) if v is not None
             )
+            label = html.escape(name)
             lines.append(
-                f'<polyline fill="none" stroke="{color}" points="{pts}"><title>{name}</title></polyline>'
+                f'<polyline fill="none" stroke="{color}" points="{pts}"><title>{label}</title></polyline>'
             )
-            lines.append(
-                f'<text x="{width - 150}" y="{20 + 14 * len(lines) // 2}" fill="{color}">{name}</text>'
-            )
+            lines.append(f'<text x="{plot + 10}" y="{pad + 16 * i}" fill="{color}">{label}</text>')
         return (
-            f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-            f'<rect width="{width}" height="{height}" fill="white" stroke="#ccc"/>'
-            f'<text x="4" y="14">{ylabel} (max {ymax:g})</text>' + "".join(lines) + "</svg>"
+            f'<svg width="{plot + legend}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+            f'<rect width="{plot}" height="{height}" fill="white" stroke="#ccc"/>'
+            f'<text x="4" y="14">{html.escape(ylabel)} (max {ymax:g})</text>'
+            f'<text x="{pad}" y="{height - 8}">second {xmin}</text>'
+            f'<text x="{plot - pad}" y="{height - 8}" text-anchor="end">second {xmax}</text>'
+            + "".join(lines)
+            + "</svg>"
         )
 
     rows = report.timeline
