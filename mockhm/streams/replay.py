@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from mockhm.streams.renumber import KINDS, id_strides, rewrite_ids
 from mockhm.streams.scenario import Scenario, TimedMessage
@@ -92,9 +92,10 @@ class ReplayReport:
 # --------------------------------------------------------------------------- schedule
 
 
-@dataclass(frozen=True)
-class Planned:
-    """One send of a replay: due ``offset`` seconds after the start, in loop ``loop``."""
+class Planned(NamedTuple):
+    """One send of a replay: due ``offset`` seconds after the start, in loop ``loop``.
+
+    A named tuple: a replay plans one per message before its clock starts."""
 
     offset: float
     frames: tuple[bytes, ...]
@@ -120,6 +121,15 @@ def check_speed(speed: object) -> float:
     )
 
 
+class Schedule(NamedTuple):
+    """A replay's sends as parallel lists (no object per message), and what the filters dropped."""
+
+    offsets: list[float]
+    frames: list[tuple[bytes, ...]]
+    loops: list[int]
+    dropped: int
+
+
 def plan(
     source: ReplaySource,
     *,
@@ -129,6 +139,21 @@ def plan(
     filters: Sequence[str] = (),
     rewrite: bool = True,
 ) -> tuple[list[Planned], int]:
+    """The schedule of a replay, one :class:`Planned` per send, and how many messages the
+    filters dropped; see :func:`schedule`."""
+    s = schedule(source, speed=speed, max_gap=max_gap, loop=loop, filters=filters, rewrite=rewrite)
+    return list(map(Planned, s.offsets, s.frames, s.loops)), s.dropped
+
+
+def schedule(
+    source: ReplaySource,
+    *,
+    speed: float = 1.0,
+    max_gap: float | None = None,
+    loop: int = 1,
+    filters: Sequence[str] = (),
+    rewrite: bool = True,
+) -> Schedule:
     """The schedule of a replay and how many messages the filters dropped.
 
     Offsets come from the source's own offsets (gaps clamped to ``max_gap``, offsets that
@@ -145,29 +170,32 @@ def plan(
     current = 0.0
     latest = msgs[0].t if msgs else 0.0
     for m in msgs:
-        gap = max(0.0, m.t - latest)
-        latest = max(latest, m.t)
-        if max_gap is not None:
-            gap = min(gap, max_gap)
-        current += gap
+        t = m.t
+        if t > latest:  # offsets that go back are no gap
+            gap = t - latest
+            latest = t
+            current += gap if max_gap is None or gap < max_gap else max_gap
         offsets.append(current)
     length = offsets[-1] if offsets else 0.0
     between = length / (len(msgs) - 1) if len(msgs) > 1 else 0.0
     strides = id_strides(msgs) if loop > 1 and rewrite else dict.fromkeys(KINDS, 0)
     prefixes = tuple(f.encode("ascii") for f in filters)
-    out: list[Planned] = []
+    out = Schedule([], [], [], 0)
     dropped = 0
+    timed = not math.isinf(speed)
     for k in range(loop):
         shift = {kind: k * s for kind, s in strides.items()}
         base = k * (length + between)
-        for m, off in zip(msgs, offsets, strict=True):
-            if prefixes and not (m.frames and m.frames[0].startswith(prefixes)):
-                dropped += 1
-                continue
-            frames = rewrite_ids(m.frames, shift) if k else m.frames
-            due = (base + off) / speed if not math.isinf(speed) else 0.0
-            out.append(Planned(due, frames, k + 1))
-    return out, dropped
+        kept = [
+            (off, m.frames)
+            for m, off in zip(msgs, offsets, strict=True)
+            if not prefixes or (m.frames and m.frames[0].startswith(prefixes))
+        ]
+        dropped += len(msgs) - len(kept)
+        out.offsets.extend([(base + off) / speed for off, _ in kept] if timed else [0.0] * len(kept))
+        out.frames.extend([rewrite_ids(f, shift) for _, f in kept] if k else [f for _, f in kept])
+        out.loops.extend([k + 1] * len(kept))
+    return out._replace(dropped=dropped)
 
 
 #: Most messages sent in one batch (as load runs do: one lock, one key count per batch).
@@ -246,26 +274,24 @@ def replay(
         SubscriberTimeoutError: ``wait`` subscriptions did not come in time.
     """
     src = load_source(source)
-    schedule, dropped = plan(src, speed=speed, max_gap=max_gap, loop=loop, filters=filters)
+    offsets, frames, loops, dropped = schedule(src, speed=speed, max_gap=max_gap, loop=loop, filters=filters)
     if not dry_run and hookmanager is None:
         raise ValueError("a hookmanager is needed unless dry_run=True")
     if wait and hookmanager is not None and not dry_run:
         hookmanager.wait_for_subscribers(wait, timeout=wait_timeout)
-    total = len(schedule)
+    total = len(offsets)
     stop = stop or threading.Event()
     sent = refused = 0
     lags: list[float] = []
     stopped = False
-    offsets = [item.offset for item in schedule]
-    frames = [item.frames for item in schedule]
     start = clock()
     if dry_run:
-        for n, item in enumerate(schedule, start=1):
+        for n, (offset, message, k) in enumerate(zip(offsets, frames, loops, strict=True), start=1):
             if echo is not None:
-                echo(f"{item.offset:10.3f}s  loop {item.loop}  {describe_frames(item.frames)}")
+                echo(f"{offset:10.3f}s  loop {k}  {describe_frames(message)}")
             sent += 1
             if progress:
-                progress(n, total, item.loop)
+                progress(n, total, k)
     else:
         assert hookmanager is not None
         send = hookmanager.send_many
@@ -285,7 +311,7 @@ def replay(
             refused += end - n - ok
             n = end
             if progress:
-                progress(n, total, schedule[end - 1].loop)
+                progress(n, total, loops[end - 1])
             if stop.is_set():
                 stopped = n < total
                 break
@@ -313,7 +339,9 @@ __all__ = [
     "Planned",
     "ReplayReport",
     "ScenarioError",
+    "Schedule",
     "plan",
     "replay",
+    "schedule",
     "sleep_until",
 ]
