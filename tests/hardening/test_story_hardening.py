@@ -131,12 +131,12 @@ def _run_executor(proc: subprocess.Popen[str], zmq_context: zmq.Context[zmq.Sock
         assert found is not None, banner
         sub = zmq_context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
-        sub.setsockopt(zmq.RCVTIMEO, 10_000)
+        sub.setsockopt(zmq.RCVTIMEO, 30_000)  # bounded; generous for a loaded CI machine
         sub.setsockopt(zmq.SUBSCRIBE, b"EVENT STATE VM/ACTIVE/RUNNING/")
         sub.connect(found[1])
         req = zmq_context.socket(zmq.REQ)
         req.setsockopt(zmq.LINGER, 0)
-        req.setsockopt(zmq.RCVTIMEO, 10_000)
+        req.setsockopt(zmq.RCVTIMEO, 30_000)
         req.connect(found[2].rstrip(","))
 
         def executor(due: int) -> None:  # HEM-style: one report per message, answered serially
@@ -161,6 +161,7 @@ def _run_executor(proc: subprocess.Popen[str], zmq_context: zmq.Context[zmq.Sock
             proc.kill()
             proc.wait(10)
     assert thread is not None, "".join(output)
-    thread.join(15)
+    thread.join(60)
+    assert not thread.is_alive(), "the executor did not finish"
     assert not errors, errors
     return "".join(output)
