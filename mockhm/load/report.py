@@ -129,7 +129,8 @@ class LoadReport:
     stopped_early: bool = False
     """``True`` when the run was stopped before the schedule ended."""
     unrouted: int = 0
-    """Messages sent while no subscription was active (delivered to nobody)."""
+    """Messages sent while no subscription was active (delivered to nobody).  Counted by the
+    Hook Manager of a single-process run; load workers behind a proxy do not count it (0)."""
     mockhm: str = ""
     """The mockhm version that ran it."""
     ack_filters: tuple[str, ...] | None = None
