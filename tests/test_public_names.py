@@ -211,6 +211,32 @@ def _public_docstrings() -> Iterator[tuple[str, str]]:
             yield f"{name}.{member_name}", inspect.getdoc(member) or ""
 
 
+def _runtime_strings(source: str) -> Iterator[tuple[int, str]]:
+    """String literals that are not docstrings: messages, labels, help texts users see."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+def test_runtime_messages_cite_no_sections() -> None:
+    """Errors, labels and help texts point at the project's own protocol page, never at a
+    section number of a document users do not have."""
+    problems = []
+    for path in _sources():
+        for line, text in _runtime_strings(path.read_text(encoding="utf-8")):
+            problems += [f"{path.relative_to(ROOT)}:{line}: {hit}" for hit in section_citations(text)]
+    assert not problems, "runtime text cites sections:\n" + "\n".join(problems)
+
+
 def test_public_docstrings_name_only_the_front_door_and_cite_no_sections() -> None:
     problems = []
     for name, doc in _public_docstrings():

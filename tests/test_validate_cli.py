@@ -60,7 +60,7 @@ def test_every_kind_of_breakage_is_reported_with_its_reason(capsys: pytest.Captu
         assert ": FAIL" in block.splitlines()[0]
         assert [entry.split(":")[0].strip() for entry in block.splitlines()[1:]] == codes
     assert "(these keys end with exactly one space)" in out
-    assert "base64 followed by exactly one space (§3.4)" in out
+    assert "base64 followed by exactly one space (protocol: #retry)" in out
     assert "xmlParseEntityRef" in out
     assert "element STATE: The value 'USED_PERS' is not an element of the set" in out
     assert "it derives 'EVENT VM 5/ACTIVE/RUNNING ', 'EVENT STATE VM/ACTIVE/RUNNING/5 '" in out

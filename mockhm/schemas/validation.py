@@ -289,13 +289,15 @@ def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = No
             problems.append(
                 Problem(
                     "retry-shape",
-                    "RETRY content must be base64 followed by exactly one space (§3.4), "
+                    "RETRY content must be base64 followed by exactly one space (protocol: #retry), "
                     f"it ends with {content[-3:]!r}",
                 )
             )
         content = content.rstrip(b" ")
     elif content.endswith(b" "):
-        problems.append(Problem("base64", "content ends with a space; only RETRY content does (§3.4)"))
+        problems.append(
+            Problem("base64", "content ends with a space; only RETRY content does (protocol: #retry)")
+        )
         return problems
     try:
         body = b64decode(content)

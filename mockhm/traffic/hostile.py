@@ -72,7 +72,7 @@ def _amp_in_param(vm_id: int, prof: Profile) -> HostileCase:
     ev = api_event("one.vm.update", params, result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "amp-in-parameter",
-        "ill-formed XML: a template IN value with a raw '&' (oned does not escape, §3.2.1)",
+        "ill-formed XML: a template IN value with a raw '&' (oned does not escape, protocol: #escaping)",
         "xml", list(ev.messages()),
     )  # fmt: skip
 
@@ -82,7 +82,7 @@ def _lt_in_param(vm_id: int, prof: Profile) -> HostileCase:
     ev = api_event("one.vm.update", params, result=vm_id, profile=prof, ill_formed=True)
     return _labelled(
         "lt-in-parameter",
-        "ill-formed XML: a template IN value with a raw '<' (§3.2.1)",
+        "ill-formed XML: a template IN value with a raw '<' (protocol: #escaping)",
         "xml", list(ev.messages()),
     )  # fmt: skip
 
@@ -96,7 +96,7 @@ def _raw_error(vm_id: int, prof: Profile) -> HostileCase:
     )  # fmt: skip
     return _labelled(
         "raw-error-message",
-        "ill-formed XML: a 7.2+ failure message printed raw with '<' and '&' (§3.2.2)",
+        "ill-formed XML: a 7.2+ failure message printed raw with '<' and '&' (protocol: #escaping)",
         "xml", list(ev.messages()),
     )  # fmt: skip
 
@@ -106,7 +106,7 @@ def _amp_in_uname(vm_id: int, prof: Profile) -> HostileCase:
     ev = _vm_event(vm_id, "PENDING", "LCM_INIT", prof, owner=owner)
     return _labelled(
         "amp-in-uname",
-        "ill-formed XML: a user named 'r&d' is legal and UNAME is printed raw (§3.1)",
+        "ill-formed XML: a user named 'r&d' is legal and UNAME is printed raw (protocol: #escaping)",
         "xml", list(ev.messages()),
     )  # fmt: skip
 
@@ -142,7 +142,7 @@ def _unknown_key(vm_id: int, prof: Profile) -> HostileCase:
     ev = _vm_event(vm_id, "ACTIVE", "RUNNING", prof)
     keys = (f"EVENT CLUSTER {vm_id}/ACTIVE/ ", "EVENT", f"event vm {vm_id}/ACTIVE/RUNNING ")
     return _labelled(
-        "unknown-key", "frame 1 is not a key the Hook Manager publishes (§2.1)", "key",
+        "unknown-key", "frame 1 is not a key the Hook Manager publishes (protocol: #keys)", "key",
         [WireMessage((k.encode(), ev.content)) for k in keys],
     )  # fmt: skip
 
@@ -150,7 +150,7 @@ def _unknown_key(vm_id: int, prof: Profile) -> HostileCase:
 def _no_trailing_space(vm_id: int, prof: Profile) -> HostileCase:
     ev = _vm_event(vm_id, "ACTIVE", "RUNNING", prof)
     return _labelled(
-        "missing-trailing-space", "a STATE key without its trailing space (§2.2)", "key",
+        "missing-trailing-space", "a STATE key without its trailing space (protocol: #filters)", "key",
         [WireMessage((k.rstrip(" ").encode(), ev.content)) for k in ev.keys],
     )  # fmt: skip
 
@@ -170,7 +170,7 @@ def _retry_without_space(vm_id: int, prof: Profile) -> HostileCase:
 
     ev = retry_message(vm_id, "vm-hook", profile=prof)
     return _labelled(
-        "retry-without-space", "RETRY content without its trailing space (§3.4)",
+        "retry-without-space", "RETRY content without its trailing space (protocol: #retry)",
         "retry-shape", [WireMessage((b"RETRY", ev.content.rstrip(b" ")))],
     )  # fmt: skip
 
@@ -179,7 +179,7 @@ def _schema_violation(vm_id: int, prof: Profile) -> HostileCase:
     ev = api_event("one.vm.action", ["poweroff", vm_id], result=vm_id, profile=prof)
     body = ev.body.replace(b"<EXTRA></EXTRA>", b"")
     return _labelled(
-        "missing-extra", "well-formed but EXTRA is missing (always present, §3.2.3)", "schema",
+        "missing-extra", "well-formed but EXTRA is missing (always present, protocol: #api)", "schema",
         [WireMessage((ev.keys[0].encode(), b64encode(body)))],
     )  # fmt: skip
 
@@ -195,7 +195,8 @@ def _empty_state(vm_id: int, prof: Profile) -> HostileCase:
     ev = document_state_event(doc, prof)
     return _labelled(
         "empty-state",
-        "quirk: NET UPDATE_FAILURE prints as an empty STATE, keys 'EVENT NET <id>// ' (§4.5)",
+        "quirk: NET UPDATE_FAILURE prints as an empty STATE, keys 'EVENT NET <id>// ' "
+        "(protocol: #other-states)",
         None, list(ev.messages()),
     )  # fmt: skip
 
@@ -208,7 +209,8 @@ def _used_pers(vm_id: int, prof: Profile) -> HostileCase:
     ev = document_state_event(doc, prof)
     return _labelled(
         "used-pers-as-used",
-        "quirk: IMAGE USED_PERS is published as USED twice in a row; IMAGE/STATE says 8 (§4.4)",
+        "quirk: IMAGE USED_PERS is published as USED twice in a row; IMAGE/STATE says 8 "
+        "(protocol: #other-states)",
         None, list(ev.messages()),
     )  # fmt: skip
 
@@ -237,7 +239,7 @@ def _reordered(vm_id: int, prof: Profile) -> HostileCase:
     running = _vm_event(vm_id, "ACTIVE", "RUNNING", prof)
     return _labelled(
         "reordered",
-        "quirk: RUNNING published before BOOT, as the 6.0+ threaded driver may (§1)",
+        "quirk: RUNNING published before BOOT, as the 6.0+ threaded driver may (protocol: #sequences)",
         None, [*running.messages(), *boot.messages()],
     )  # fmt: skip
 
@@ -249,7 +251,7 @@ def _prefix_collision(vm_id: int, prof: Profile) -> HostileCase:
     return _labelled(
         "id-prefix-collision",
         f"quirk: VMs {ids[0]}, {ids[1]} and {ids[2]} share a key prefix; only a filter "
-        "ending in the space is exact (§2.2)",
+        "ending in the space is exact (protocol: #filters)",
         None, messages,
     )  # fmt: skip
 

@@ -147,7 +147,7 @@ def api_event(
         parts.append(_parameter(position, "IN", text))
     if extra and not carries_extra(call):
         raise ValueError(
-            f"{call}: oned fills EXTRA only for allocate and delete calls (reference §3.2.3; "
+            f"{call}: oned fills EXTRA only for allocate and delete calls (protocol: #api; "
             "src/rm/api/SharedAPI.cc@release-7.4.0), so this call's EXTRA is always empty"
         )
     if success:
@@ -172,12 +172,12 @@ def api_event(
     if broken:
         label = (
             f"ill-formed XML: {call} carries a raw '&' or '<' in a parameter value, "
-            "as oned writes it (§3.2.1)"
+            "as oned writes it (protocol: #escaping)"
         )
         if not ill_formed:
             raise ValueError(
                 f"{call}: a parameter value holds a raw '&' or '<' that oned would not escape, so the body "
-                "would be ill-formed XML (reference §3.2.1); pass ill_formed=True to build it on purpose"
+                "would be ill-formed XML (protocol: #escaping); pass ill_formed=True to build it on purpose"
             )
     body = (
         "<HOOK_MESSAGE><HOOK_TYPE>API</HOOK_TYPE>" + el("CALL", call)

@@ -412,7 +412,7 @@ def check_call(call: str, profile: Profile | str | None = None) -> None:
     if call in prof.suppressed_calls:
         raise ValueError(
             f"{call} publishes no API event in profile {prof.name} "
-            "(info calls are suppressed from 5.10.2, reference §3.2.6)"
+            "(info calls are suppressed from 5.10.2, protocol: #suppressed-calls)"
         )
     since = CALLS_SINCE.get(call)
     if since is not None and since <= prof.release:
