@@ -11,6 +11,10 @@ its USER_TEMPLATE) go out, in interleaved rounds (the order rotates every round)
 * ``raw2``: the reference, a pyzmq XPUB socket and the fastest plain loop, two ``send()`` calls
   (frame 1 with ``SNDMORE|NOBLOCK``, frame 2 with ``NOBLOCK``);
 * ``raw_mp``: the same socket, ``send_multipart(frames, NOBLOCK)`` per message;
+* ``raw_cy``: the same socket, pyzmq's Cython-level send (``zmq.backend.Socket.send``) twice per
+  message: the sends the Hook Manager's paths make, without their lock and counting, so that
+  ``send_frames`` minus ``raw_cy`` is what locking, counting, journaling and subscription
+  draining cost per message;
 * ``c``: a C libzmq publisher (``benchmarks/c/zmqbench.c``, compiled here with ``gcc -lzmq``;
   Debian: ``apt-get install libzmq3-dev``), the same two ``zmq_send`` calls;
 * ``send_many``: :meth:`mockhm.HookManager.send_many`, batches of 256 as load runs send them;
@@ -46,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import zmq
+from zmq.backend import Socket as BackendSocket
 
 import mockhm
 from mockhm import HookEvent, HookManager
@@ -55,7 +60,7 @@ C_SOURCE = HERE / "c" / "zmqbench.c"
 END = [b"BENCH-END", b""]
 QUIT = [b"BENCH-QUIT", b""]
 BATCH = 256
-PATHS = ("raw2", "raw_mp", "c", "send_many", "send_frames", "publish", "replay")
+PATHS = ("raw2", "raw_mp", "raw_cy", "c", "send_many", "send_frames", "publish", "replay")
 
 
 def machine() -> dict[str, Any]:
@@ -242,6 +247,23 @@ def rounds_for(
         raw.send_multipart(END)
         return elapsed, cpu, sent, refused
 
+    def raw_cy() -> tuple[float, float, int, int]:
+        send = BackendSocket.send
+        sent = refused = 0
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        for key, body in frames:
+            try:
+                send(raw, key, more)
+            except zmq.Again:
+                refused += 1
+                continue
+            send(raw, body, last)
+            sent += 1
+        elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
+        raw.send_multipart(END)
+        return elapsed, cpu, sent, refused
+
     def c() -> tuple[float, float, int, int]:
         assert cpub is not None
         ns, cpu_ns, sent, refused = (int(x) for x in cpub.command("round").split())
@@ -294,7 +316,7 @@ def rounds_for(
     # TimedMessage is not exported: take its type from a built-in scenario (public API only).
     timed_message = type(mockhm.load_scenario("vm-lifecycle").messages[0])
     timed = [timed_message(0.0, f) for f in frames]
-    out: dict[str, Round] = {"raw2": raw2, "raw_mp": raw_mp}
+    out: dict[str, Round] = {"raw2": raw2, "raw_mp": raw_mp, "raw_cy": raw_cy}
     if cpub is not None:
         out["c"] = c
     out.update(send_many=send_many, send_frames=send_frames, publish=publish, replay=replay)

@@ -95,13 +95,18 @@ def summary(out: dict[str, Any]) -> None:
             f"  frame {kb:.2f} KB (body {size} B), lossless {entry['lossless']}, refused {entry['refused']}"
         )
         wall, cpu = entry["vs"]["wall"], entry["vs"]["cpu"]
-        for path in ("send_many", "send_frames", "publish", "replay", "raw_mp", "c"):
+        for path in ("send_many", "send_frames", "publish", "replay", "raw_mp", "raw_cy", "c"):
             cells = []
             for base in ("raw2", "raw_mp", "c"):
                 if base == path or base not in wall or path not in wall[base]:
                     continue
                 cells.append(f"vs {base} {_ratio(wall[base][path])} [{cpu[base][path]['median']:.2f}]")
             print(f"    {path:<12} " + "   ".join(cells))
+        cpu_us = entry["cpu_us_per_msg"]
+        if "raw_cy" in cpu_us:
+            print(f"    send_frames CPU per message {cpu_us['send_frames']:.2f} µs = the two sends (raw_cy) "
+                  f"{cpu_us['raw_cy']:.2f} µs + lock, counting, journal, draining "
+                  f"{cpu_us['send_frames'] - cpu_us['raw_cy']:.2f} µs")  # fmt: skip
     v = out["validate"]
     print(f"\nvalidate_body, ~6 KB VM body: fresh {v['fresh_us']:.1f} µs, repeated {v['repeated_us']:.1f} µs; "
           f"lxml floor (parse + schema) {v['floor_us']:.1f} µs; fresh / floor "
