@@ -10,7 +10,7 @@ It starts ``python -m mockhm load --lossless`` (stamped bodies, padded to ``--bo
 decoded bytes) on a free loopback port, and a subscriber (``benchmarks/c/zmqbench.c``'s
 ``count`` mode, compiled here with ``gcc -lzmq``; a pyzmq one without gcc or libzmq3-dev) that
 counts every message until none came for 5 s.  It samples the load process's resident memory
-(``VmRSS``) every second and prints its peak (``VmHWM``, and ``ru_maxrss`` after it exits), the
+(``VmRSS``) every second and prints its own peak (``VmHWM``, and its ``ru_maxrss`` when it is reaped), the
 RSS at 10 %, 50 % and 100 % of the run (flat when memory does not grow with the run's length),
 what the load says it sent and refused, and what the subscriber received.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import resource
+import os
 import shutil
 import signal
 import socket
@@ -126,14 +126,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         load.send_signal(signal.SIGINT)
 
     signal.signal(signal.SIGTERM, stop_children)
-    while load.poll() is None:
+    while True:
+        # wait4 reaps the load process with its own resource usage: its peak RSS alone (the
+        # children's total of getrusage would include the C compiler's, or an earlier benchmark's).
+        pid, wait_status, usage = os.wait4(load.pid, os.WNOHANG)
+        if pid:
+            load.returncode = os.waitstatus_to_exitcode(wait_status)
+            maxrss_kib = usage.ru_maxrss
+            break
         st = status(load.pid)
         if "VmRSS" in st:
             samples.append((time.monotonic() - started, st["VmRSS"]))
             hwm_kib = max(hwm_kib, st.get("VmHWM", 0))
         time.sleep(1.0)
     out = load.stdout.read() if load.stdout else ""
-    maxrss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if built:
         try:
             got, _ = counter.communicate(timeout=60)
