@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
@@ -72,7 +73,12 @@ def is_loopback(endpoint: str) -> bool:
     hp = _host_port(endpoint)
     if hp is None:
         return not endpoint.startswith(("tcp://", "pgm://", "epgm://", "ws://", "wss://", "udp://"))
-    host = hp[0]
+    return _loopback_host(hp[0])
+
+
+@functools.lru_cache(maxsize=64)
+def _loopback_host(host: str) -> bool:
+    """Whether a bound host is loopback (cached: every Hook Manager asks about 127.0.0.1)."""
     if host == "localhost":
         return True
     try:
