@@ -135,20 +135,25 @@ def _run_ruby_against_serve(script: Path) -> None:
     assert "mockhm 7.4: events on tcp://127.0.0.1:2101, reports on tcp://127.0.0.1:2102" in server_out
 
 
-def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[bytes]], tmp_path: Path) -> None:
+    # Events on an ipc path of this test: on a recycled TCP port a socket of another test still
+    # reconnecting could be the subscription `--wait 1` waits for, and the stream would start
+    # before this subscriber is there.
+    events = f"ipc://{tmp_path}/events.sock"
     server = _serve(
-        "-p", "*", "-l", "*", "--no-oned", "--wait", "1", "--rate", "0", "--count", "60", "--profile", "6.10"
-    )
+        "--events", events, "-l", "*", "--no-oned", "--wait", "1", "--rate", "0", "--count", "60",
+        "--profile", "6.10",
+    )  # fmt: skip
     try:
         assert server.stdout is not None
         banner = server.stdout.readline()
-        match = re.search(r"events on (tcp://127\.0\.0\.1:\d+), reports on (tcp://127\.0\.0\.1:\d+)", banner)
-        assert match, banner
+        match = re.search(r"events on (\S+), reports on (tcp://127\.0\.0\.1:\d+)", banner)
+        assert match and match.group(1).rstrip(",") == events, banner
         sub = zmq_context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
         sub.setsockopt(zmq.RCVTIMEO, 30_000)  # bounded; generous for a loaded CI machine
         sub.setsockopt(zmq.SUBSCRIBE, b"EVENT")
-        sub.connect(match.group(1))
+        sub.connect(events)
         got = [sub.recv_multipart() for _ in range(60)]
         out, _ = server.communicate(timeout=20)
     finally:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import zmq
@@ -91,11 +92,13 @@ def _lines(proc: subprocess.Popen[str]) -> Iterator[str]:
     yield from proc.stdout
 
 
-def test_serve_count_waits_for_the_reports_due(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+def test_serve_count_waits_for_the_reports_due(
+    zmq_context: zmq.Context[zmq.Socket[bytes]], tmp_path: Path
+) -> None:
     """Item 12: ``serve --count N`` exited after its last send ("31 hook runs, 25 reports")."""
     with subprocess.Popen(
         [sys.executable, "-m", "mockhm", "serve", "--rate", "0", "--count", "200", "--wait", "1", "--quiet",
-         "-p", "*", "-l", "*", "--drain", "30"],
+         "--events", f"ipc://{tmp_path}/events.sock", "-l", "*", "--drain", "30"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     ) as proc:  # fmt: skip
         output = _run_executor(proc, zmq_context)
@@ -105,11 +108,13 @@ def test_serve_count_waits_for_the_reports_due(zmq_context: zmq.Context[zmq.Sock
     assert int(summary[1]) > 5
 
 
-def test_serve_scenario_waits_for_the_reports_due(zmq_context: zmq.Context[zmq.Socket[bytes]]) -> None:
+def test_serve_scenario_waits_for_the_reports_due(
+    zmq_context: zmq.Context[zmq.Socket[bytes]], tmp_path: Path
+) -> None:
     """Item 12 for a replayed scenario: it too exited right after its last send."""
     with subprocess.Popen(
         [sys.executable, "-m", "mockhm", "serve", "vm-lifecycle", "--speed", "0", "--wait", "1",
-         "-p", "*", "-l", "*", "--drain", "30"],
+         "--events", f"ipc://{tmp_path}/events.sock", "-l", "*", "--drain", "30"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     ) as proc:  # fmt: skip
         output = _run_executor(proc, zmq_context)
@@ -127,13 +132,15 @@ def _run_executor(proc: subprocess.Popen[str], zmq_context: zmq.Context[zmq.Sock
     try:
         lines = _lines(proc)
         banner = next(lines)
-        found = re.search(r"on (tcp://\S+), reports on (\S+)", banner)
+        # Events on an ipc path of the test: on a recycled TCP port a socket of another test still
+        # reconnecting could be the subscription `--wait 1` waits for.
+        found = re.search(r" on (\S+), reports on (\S+)", banner)
         assert found is not None, banner
         sub = zmq_context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
         sub.setsockopt(zmq.RCVTIMEO, 30_000)  # bounded; generous for a loaded CI machine
         sub.setsockopt(zmq.SUBSCRIBE, b"EVENT STATE VM/ACTIVE/RUNNING/")
-        sub.connect(found[1])
+        sub.connect(found[1].rstrip(","))
         req = zmq_context.socket(zmq.REQ)
         req.setsockopt(zmq.LINGER, 0)
         req.setsockopt(zmq.RCVTIMEO, 30_000)
