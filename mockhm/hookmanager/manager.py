@@ -234,7 +234,11 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
         self.close()
 
     def close(self, timeout: float = 2.0, *, linger: float = 0.0) -> None:
-        """Stop the I/O thread and close both sockets.  Safe to call twice.
+        """Stop the I/O loop and close both sockets.  Safe to call twice.
+
+        The loop's thread is kept for the next Hook Manager of the process (named
+        ``mockhm-io idle`` meanwhile, a daemon; it ends after 10 s without one): a test suite
+        that starts one per test does not pay for a new thread each time.
 
         ``linger`` (seconds) lets queued events still reach subscribers after the close; it
         only helps with a context of your own that you then terminate (``ctx.term()`` waits
