@@ -167,6 +167,38 @@ def test_pyzmq_subscriber_against_serve(zmq_context: zmq.Context[zmq.Socket[byte
     assert "mockhm: sent 60 messages (0 refused)" in out
 
 
+@pytest.mark.parametrize("scenario", [None, "vm-lifecycle"], ids=["story", "scenario"])
+def test_a_stream_that_ends_by_itself_delivers_its_last_messages(
+    zmq_context: zmq.Context[zmq.Socket[bytes]], tmp_path: Path, scenario: str | None
+) -> None:
+    """ZeroMQ has no flush: serve exited with its last messages still queued (a full run lost 13
+    of 60 under load; without the linger this subscriber got 35 of 300 and 10 of 94).  Serve now
+    gives the queue time (``--linger``) before exiting.  What libzmq's I/O thread still holds for
+    a slow reader when the socket goes is lost even so: raw pyzmq (XPUB, ``close(linger=5000)``,
+    ``ctx.term()``) loses the last 10 of 300 such messages to this subscriber, serve 3 to 5."""
+    events = f"ipc://{tmp_path}/events.sock"
+    sub = zmq_context.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RCVHWM, 10)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(events)  # before serve binds: ZeroMQ connects once it does
+    source = [scenario, "--speed", "0"] if scenario else ["--no-oned", "--rate", "0", "--count", "300"]
+    server = _serve(*source, "--events", events, "-l", "*", "--wait", "1", "--quiet", "--drain", "0")
+    received = 0
+    try:
+        while sub.poll(5000):  # bounded: ends 5 s after the last message
+            sub.recv_multipart()
+            received += 1
+            time.sleep(0.001)  # a slow subscriber, on purpose
+        out, _ = server.communicate(timeout=30)
+    finally:
+        _stop(server)
+    assert server.returncode == 0, out
+    sent = re.search(r"sent (\d+) (?:messages|of)", out)
+    assert sent is not None, out
+    assert int(sent[1]) > 50 and int(sent[1]) - 10 <= received <= int(sent[1]), out
+
+
 def test_serve_stops_cleanly_on_sigterm() -> None:
     server = _serve("-p", "*", "-l", "*", "--no-oned", "--rate", "1")
     assert server.stdout is not None

@@ -8,12 +8,33 @@ import dataclasses
 import math
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import zmq
 
 from mockhm.hookmanager.manager import HookManager
 from mockhm.streams.replay import ReplayReport, replay
 from mockhm.streams.sources import ReplaySource, load_source
+
+
+@contextlib.contextmanager
+def streaming(stop: threading.Event, linger: float, *args: Any, **kwargs: Any) -> Iterator[HookManager]:
+    """A Hook Manager on a ZeroMQ context of its own, for a stream that may end by itself.
+
+    ZeroMQ has no flush: the last messages of a stream may still be queued when it ends.  Unless
+    ``stop`` was set (Ctrl-C, SIGTERM: stop at once), closing gives them up to ``linger``
+    seconds to reach the subscribers, and terminating the context waits for that.
+    """
+    ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    try:
+        with HookManager(*args, context=ctx, **kwargs) as hm:
+            try:
+                yield hm
+            finally:
+                hm.close(linger=0.0 if stop.is_set() else linger)
+    finally:
+        ctx.term()
 
 
 def due_reports(filters: list[str], key: str) -> int:
@@ -101,9 +122,10 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
     events = args.events or f"tcp://{args.bind}:{args.publisher_port}"
     reports = args.reports or f"tcp://{args.bind}:{args.logger_port}"
     profile = source.profile or args.profile
-    with HookManager(
-        events, reports, profile=profile, hwm=args.hwm, lossless=args.lossless, journal=False
-    ) as hm:
+    with streaming(
+        stop, args.linger, events, reports,
+        profile=profile, hwm=args.hwm, lossless=args.lossless, journal=False,
+    ) as hm:  # fmt: skip
         print(
             f"mockhm {hm.profile.name}: replaying {source.name} ({len(source.messages)} message(s)) "
             f"on {hm.events_endpoint}, reports on {hm.reports_endpoint}",

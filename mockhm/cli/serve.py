@@ -12,7 +12,7 @@ from types import FrameType
 from mockhm.cli import args as cli_args
 from mockhm.cli import frontend as oned_cli
 from mockhm.cli.live import objects_by_state, watching
-from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, wait_for_subscribers
+from mockhm.cli.replaying import drain_reports, due_reports, serve_scenario, streaming, wait_for_subscribers
 from mockhm.frontend.frontend import FrontEnd
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.cloud import Cloud, CloudError
@@ -116,6 +116,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "message and subscribed filter it matches (default 5; 0: exit at once)",
     )  # fmt: skip
     p.add_argument(
+        "--linger", type=cli_args.seconds, default=5.0, metavar="S",
+        help="when the stream ends by itself (--count, the end of a scenario), give the messages "
+        "still queued up to S seconds to reach the subscribers (default 5; 0: drop them); Ctrl-C "
+        "and SIGTERM stop at once. ZeroMQ has no flush: a subscriber reading slowly at that moment "
+        "may still miss the last few",
+    )  # fmt: skip
+    p.add_argument(
         "--keep-reports", type=cli_args.integer(1), default=1000, metavar="N",
         help="keep the latest N reports in memory (all are counted; default 1000)",
     )  # fmt: skip
@@ -177,8 +184,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         return serve_scenario(args, stop)
     events = _endpoint(args.events, args.bind, args.publisher_port)
     reports = _endpoint(args.reports, args.bind, args.logger_port)
-    with HookManager(
-        events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
+    with streaming(
+        stop, args.linger, events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
         validate=args.validate, journal=False, keep_reports=args.keep_reports,
     ) as hm:  # fmt: skip
         print(
