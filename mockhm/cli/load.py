@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Final
 
 from mockhm.cli import args as cli_args
-from mockhm.hookmanager.manager import HookManager
 from mockhm.load.pacing import Shape, parse_duration, parse_shape
 from mockhm.load.report import LoadReport, Threshold, parse_threshold
 from mockhm.load.run import DEFAULT_PERCENTILES, Progress, load_pool, run_load
@@ -267,21 +266,15 @@ def _run(
     pool, description = load_pool(args.source, size=args.pool, seed=args.seed, profile=args.profile)
     if args.filter:
         pool, description = filter_pool(pool, args.filter, description)
-    import zmq
+    from mockhm.cli.replaying import streaming
 
-    # A context of its own, so that closing with a linger and terminating it waits until the
-    # queued messages reached the subscribers (ZeroMQ has no flush).
-    ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-    try:
-        hm = HookManager(
-            args.events if _single(args) else f"inproc://mockhm-load-unused-{id(args)}",
-            args.reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless, journal=False,
-            context=ctx,
-        )  # fmt: skip
-    except BaseException:
-        ctx.term()
-        raise
-    try:
+    # A context of its own: closing with a linger and terminating it waits until the queued
+    # messages reached the subscribers (ZeroMQ has no flush); a stopped run lingers too.
+    with streaming(
+        None, args.linger,
+        args.events if _single(args) else f"inproc://mockhm-load-unused-{id(args)}",
+        args.reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless, journal=False,
+    ) as hm:  # fmt: skip
         if not _single(args):
             from mockhm.load.processes import run_load_processes
 
@@ -315,9 +308,6 @@ def _run(
                     source_name=description, consume_reports=True, ack_filters=args.ack_filter,
                 ),
             )  # fmt: skip
-    finally:
-        hm.close(linger=args.linger)
-        ctx.term()
     print_summary(out, report)
     if args.json:
         report.write_json(args.json)

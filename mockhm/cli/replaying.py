@@ -19,12 +19,15 @@ from mockhm.streams.sources import ReplaySource, load_source
 
 
 @contextlib.contextmanager
-def streaming(stop: threading.Event, linger: float, *args: Any, **kwargs: Any) -> Iterator[HookManager]:
+def streaming(
+    stop: threading.Event | None, linger: float, *args: Any, **kwargs: Any
+) -> Iterator[HookManager]:
     """A Hook Manager on a ZeroMQ context of its own, for a stream that may end by itself.
 
     ZeroMQ has no flush: the last messages of a stream may still be queued when it ends.  Unless
-    ``stop`` was set (Ctrl-C, SIGTERM: stop at once), closing gives them up to ``linger``
-    seconds to reach the subscribers, and terminating the context waits for that.
+    ``stop`` was set (Ctrl-C, SIGTERM: stop at once; ``None``: linger always), closing gives
+    them up to ``linger`` seconds to reach the subscribers, and terminating the context waits
+    for that.
     """
     ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
     try:
@@ -32,7 +35,7 @@ def streaming(stop: threading.Event, linger: float, *args: Any, **kwargs: Any) -
             try:
                 yield hm
             finally:
-                hm.close(linger=0.0 if stop.is_set() else linger)
+                hm.close(linger=0.0 if stop is not None and stop.is_set() else linger)
     finally:
         ctx.term()
 
