@@ -136,7 +136,8 @@ class Sending:
         """Send one multipart message of any shape (also broken ones); 1 if sent, 0 if refused."""
         if len(frames) != 2:
             return self.send_many((frames,))
-        # _send_pairs for one message, written out: a call more would cost a tenth of a small send.
+        # _send_pairs for one message, written out: calling it costs 0.2 µs more per message (of
+        # ~2.6 µs for a 1.4 KB send here), measured side by side over 21 interleaved rounds.
         key, content = frames
         lock = self._lock
         lock.acquire()
