@@ -17,7 +17,7 @@ from mockhm.schemas.validation import check_message
 from mockhm.streams.capturefile import CaptureWriter, make_header
 from mockhm.streams.record import Recorder
 from mockhm.streams.renumber import rewrite_ids
-from mockhm.streams.replay import plan, replay
+from mockhm.streams.replay import replay, schedule
 from mockhm.streams.scenario import TimedMessage, load_scenario
 from mockhm.streams.sources import load_source
 
@@ -79,9 +79,9 @@ def test_capture_save_load_replay_is_byte_identical(tmp_path: Path, sub_factory:
 
 def test_offsets_follow_speed_and_max_gap() -> None:
     msgs = [TimedMessage(t, (b"RETRY", b"x ")) for t in (10.0, 10.5, 40.5, 41.0)]
-    schedule, dropped = plan(load_source(msgs), speed=2.0, max_gap=1.0)
-    assert [p.offset for p in schedule] == [0.0, 0.25, 0.75, 1.0]
-    assert dropped == 0
+    planned = schedule(load_source(msgs), speed=2.0, max_gap=1.0)
+    assert planned.offsets == [0.0, 0.25, 0.75, 1.0]
+    assert planned.dropped == 0
 
 
 def test_offsets_that_go_back_keep_file_order(tmp_path: Path) -> None:
@@ -91,9 +91,9 @@ def test_offsets_that_go_back_keep_file_order(tmp_path: Path) -> None:
             out.write((b"EVENT API one.vm.allocate 1", str(i).encode()), t, 0.0)
     src = load_source(path)
     assert src.out_of_order == 1
-    schedule, _ = plan(src)
-    assert [p.frames[1] for p in schedule] == [b"0", b"1", b"2", b"3"]
-    assert [p.offset for p in schedule] == [0.0, 2.0, 2.0, 3.0]
+    planned = schedule(src)
+    assert [frames[1] for frames in planned.frames] == [b"0", b"1", b"2", b"3"]
+    assert planned.offsets == [0.0, 2.0, 2.0, 3.0]
 
 
 def test_filters_send_only_matching_keys(sub_factory: list) -> None:
@@ -110,17 +110,19 @@ def test_filters_send_only_matching_keys(sub_factory: list) -> None:
 
 def test_loops_create_fresh_ids_and_stay_valid() -> None:
     src = load_source("vm-lifecycle")
-    schedule, _ = plan(src, loop=3, speed=math.inf)
+    planned = schedule(src, loop=3, speed=math.inf)
     ids: dict[int, set[tuple[str, int]]] = {1: set(), 2: set(), 3: set()}
-    for p in schedule:
-        assert check_message(p.frames, profile="7.4") == [], p.frames[0]
-        parsed = parse_key(p.frames[0])
+    for frames, loop in zip(planned.frames, planned.loops, strict=True):
+        assert check_message(frames, profile="7.4") == [], frames[0]
+        parsed = parse_key(frames[0])
         if parsed.resource_id is not None:
-            ids[p.loop].add((parsed.obj or "", parsed.resource_id))
+            ids[loop].add((parsed.obj or "", parsed.resource_id))
     assert ids[1] and not ids[1] & ids[2] and not ids[2] & ids[3] and not ids[1] & ids[3]
-    assert len(schedule) == 3 * len(src.messages)
+    assert len(planned.frames) == 3 * len(src.messages)
     # loop 1 is sent exactly as in the source
-    assert [p.frames for p in schedule if p.loop == 1] == [m.frames for m in src.messages]
+    assert [f for f, loop in zip(planned.frames, planned.loops, strict=True) if loop == 1] == [
+        m.frames for m in src.messages
+    ]
 
 
 def test_rewrite_ids_moves_key_and_body_together() -> None:

@@ -92,16 +92,6 @@ class ReplayReport:
 # --------------------------------------------------------------------------- schedule
 
 
-class Planned(NamedTuple):
-    """One send of a replay: due ``offset`` seconds after the start, in loop ``loop``.
-
-    A named tuple: a replay plans one per message before its clock starts."""
-
-    offset: float
-    frames: tuple[bytes, ...]
-    loop: int
-
-
 #: Speed factors accepted besides 0/inf (beyond them the schedule is meaningless).
 MIN_SPEED = 1e-6
 MAX_SPEED = 1e9
@@ -128,21 +118,6 @@ class Schedule(NamedTuple):
     frames: list[tuple[bytes, ...]]
     loops: list[int]
     dropped: int
-
-
-def plan(
-    source: ReplaySource,
-    *,
-    speed: float = 1.0,
-    max_gap: float | None = None,
-    loop: int = 1,
-    filters: Sequence[str] = (),
-    rewrite: bool = True,
-) -> tuple[list[Planned], int]:
-    """The schedule of a replay, one :class:`Planned` per send, and how many messages the
-    filters dropped; see :func:`schedule`."""
-    s = schedule(source, speed=speed, max_gap=max_gap, loop=loop, filters=filters, rewrite=rewrite)
-    return list(map(Planned, s.offsets, s.frames, s.loops)), s.dropped
 
 
 def schedule(
@@ -336,11 +311,9 @@ def replay(
 
 __all__ = [
     "SPIN_SECONDS",
-    "Planned",
     "ReplayReport",
     "ScenarioError",
     "Schedule",
-    "plan",
     "replay",
     "schedule",
     "sleep_until",
