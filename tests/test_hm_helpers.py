@@ -3,7 +3,6 @@ exact-filter waits, the next report, the delivery oracle and a publisher restart
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,6 +20,7 @@ from mockhm import (
     state_event,
 )
 from mockhm.hookmanager.oracle import compare
+from tests.receiving import ThreadedSubscriber, closed_at_teardown
 
 Sub = Callable[..., zmq.Socket[bytes]]
 VM = "EVENT STATE VM/"
@@ -174,49 +174,15 @@ def test_compare_allows_a_final_run_of_the_messages_sent_while_subscribing() -> 
 # -- restarts ---------------------------------------------------------------------------------
 
 
-class Receiver:
-    """A subscriber in a thread, receiving as a real one does: ZeroMQ attaches a reconnected
-    peer in the socket's own thread, so an idle socket would never resubscribe."""
-
-    def __init__(self, sock: zmq.Socket[bytes]) -> None:
-        self.sock, self.got, self.stop = sock, [], threading.Event()
-        self.arrived = threading.Condition()
-        self.thread = threading.Thread(target=self._run)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            if self.sock.poll(20):
-                frames = tuple(self.sock.recv_multipart())
-                with self.arrived:
-                    self.got.append(frames)
-                    self.arrived.notify_all()
-
-    def wait(self, count: int, timeout: float = 5.0) -> list[tuple[bytes, ...]]:
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: len(self.got) >= count, timeout), self.got
-            return list(self.got)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-
-
 @pytest.fixture
-def receiver(subscriber: Sub) -> Iterator[Callable[..., Receiver]]:
-    made: list[Receiver] = []
-
-    def make(endpoint: str, *prefixes: str) -> Receiver:
-        made.append(Receiver(subscriber(endpoint, *prefixes)))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
+def receiver(subscriber: Sub) -> Iterator[Callable[..., ThreadedSubscriber]]:
+    yield from closed_at_teardown(
+        lambda endpoint, *prefixes: ThreadedSubscriber(subscriber(endpoint, *prefixes))
+    )
 
 
 def test_restart_keeps_the_endpoints_and_subscribers_come_back(
-    hm: HookManager, receiver: Callable[..., Receiver], zmq_context: zmq.Context[zmq.Socket[bytes]]
+    hm: HookManager, receiver: Callable[..., ThreadedSubscriber], zmq_context: zmq.Context[zmq.Socket[bytes]]
 ) -> None:
     events, reports = hm.events_endpoint, hm.reports_endpoint
     sub = receiver(hm.events_endpoint, VM)
@@ -235,7 +201,7 @@ def test_restart_keeps_the_endpoints_and_subscribers_come_back(
     assert hm.wait_for_report(8, since=mark).stdout == "after the restart"
 
 
-def test_restart_as_a_call_and_on_a_closed_hook_manager(receiver: Callable[..., Receiver]) -> None:
+def test_restart_as_a_call_and_on_a_closed_hook_manager(receiver: Callable[..., ThreadedSubscriber]) -> None:
     hm = HookManager("tcp://127.0.0.1:*", None)
     try:
         receiver(hm.events_endpoint, "")

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import zmq
 from mockhm import HookManager, encode_report
 from mockhm.load.pacing import Shape
 from mockhm.load.run import generated_pool, run_load
+from tests.receiving import closed_at_teardown
 
 HOOK = "EVENT STATE VM/ACTIVE/RUNNING/"
 
@@ -62,20 +63,11 @@ class Executor:
 
 
 @pytest.fixture
-def executor() -> Iterator[type[Executor]]:
-    made: list[Executor] = []
-
-    class Tracked(Executor):
-        def __init__(self, *args: str) -> None:
-            super().__init__(*args)
-            made.append(self)
-
-    yield Tracked
-    for ex in made:
-        ex.close()
+def executor() -> Iterator[Callable[..., Executor]]:
+    yield from closed_at_teardown(Executor)
 
 
-def test_an_executor_with_one_hook_shows_no_loss(executor: type[Executor]) -> None:
+def test_an_executor_with_one_hook_shows_no_loss(executor: Callable[..., Executor]) -> None:
     pool = generated_pool(200, seed=3)
     with HookManager("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", journal=False, lossless=True, hwm=0) as hm:
         assert hm.reports_endpoint is not None
@@ -90,7 +82,9 @@ def test_an_executor_with_one_hook_shows_no_loss(executor: type[Executor]) -> No
     assert all(k.startswith(HOOK.encode()) for k in ex.keys)
 
 
-def test_expecting_every_message_of_a_one_hook_executor_shows_the_loss(executor: type[Executor]) -> None:
+def test_expecting_every_message_of_a_one_hook_executor_shows_the_loss(
+    executor: Callable[..., Executor],
+) -> None:
     """What ``--acks`` did before: acknowledgements for messages the executor never receives."""
     pool = generated_pool(200, seed=3)
     with HookManager("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", journal=False, lossless=True, hwm=0) as hm:
@@ -111,7 +105,7 @@ def _mockhm(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_acks_follow_the_executors_filters_and_filter_limits_what_is_sent(
-    tmp_path: Path, executor: type[Executor]
+    tmp_path: Path, executor: Callable[..., Executor]
 ) -> None:
     events, reports = f"ipc://{tmp_path}/events", f"ipc://{tmp_path}/reports"
     ex = executor(events, reports, HOOK)  # connects first; ZeroMQ retries until the bind

@@ -3,70 +3,28 @@ this module is such a suite): new-peer waits, the oracle, the next report, a res
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import zmq
 from pytest_mockhm import HookManagerFixture, MakeHookManager
 
 from mockhm import Mark, WireMessage, encode_report
+from tests.receiving import ThreadedSubscriber, closed_at_teardown
 
 VM = "EVENT STATE VM/"
 
 
-class Subscriber:
-    """A receive loop in a thread, as a real subscriber runs."""
-
-    def __init__(self, endpoint: str, *prefixes: str) -> None:
-        self.sock = zmq.Context.instance().socket(zmq.SUB)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        for prefix in prefixes:
-            self.sock.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-        self.sock.connect(endpoint)
-        self.got: list[tuple[bytes, ...]] = []
-        self.cond = threading.Condition()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while not self.stop.is_set():
-                if self.sock.poll(20):
-                    frames = tuple(self.sock.recv_multipart())
-                    with self.cond:
-                        self.got.append(frames)
-                        self.cond.notify_all()
-        finally:
-            self.sock.close(0)
-
-    def wait(self, count: int) -> list[tuple[bytes, ...]]:
-        with self.cond:
-            assert self.cond.wait_for(lambda: len(self.got) >= count, 5), self.got
-            return list(self.got)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-
-
 @pytest.fixture
-def subscribe() -> Iterator[type[Subscriber]]:
-    made: list[Subscriber] = []
-
-    class Tracked(Subscriber):
-        def __init__(self, endpoint: str, *prefixes: str) -> None:
-            super().__init__(endpoint, *prefixes)
-            made.append(self)
-
-    yield Tracked
-    for sub in made:
-        sub.close()
+def subscribe(subscriber: Callable[..., zmq.Socket[bytes]]) -> Iterator[Callable[..., ThreadedSubscriber]]:
+    """A subscriber receiving in a thread, on ``endpoint`` with ``prefixes``."""
+    yield from closed_at_teardown(
+        lambda endpoint, *prefixes: ThreadedSubscriber(subscriber(endpoint, *prefixes))
+    )
 
 
 def test_oracle_and_restart_through_the_fixture(
-    hookmanager: HookManagerFixture, subscribe: type[Subscriber]
+    hookmanager: HookManagerFixture, subscribe: Callable[..., ThreadedSubscriber]
 ) -> None:
     mark = hookmanager.mark()
     sub = subscribe(hookmanager.events_endpoint, VM)
