@@ -19,7 +19,7 @@ import zmq
 
 from mockhm import HookManager, ScenarioNotFoundError, api_event
 from mockhm.schemas.validation import check_message
-from mockhm.streams.capturefile import read_capture
+from mockhm.streams.capturefile import CaptureWriter, make_header, read_capture
 from mockhm.streams.record import Cassette, CassetteError, Scrubber
 from mockhm.streams.scenario import load_scenario
 from mockhm.streams.sources import load_source
@@ -157,6 +157,40 @@ def test_cli_record_scrubs_filters_and_reports(tmp_path: Path) -> None:
     assert [f[0] for f in got] == [m.frames[0] for m in states]
     assert all(check_message(f, profile="7.4") == [] for f in got)
     assert b"ssh-" not in b"".join(body(f) for f in got)
+
+
+def _record_nothing(out: Path) -> subprocess.CompletedProcess[str]:
+    """``mockhm record`` of a live Hook Manager that publishes nothing, for 0.3 s."""
+    with HookManager(ANY, None) as hm:
+        return subprocess.run(
+            [sys.executable, "-m", "mockhm", "record", hm.events_endpoint, "-o", str(out), "--duration", "0.3"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+
+def test_cli_record_that_receives_nothing_leaves_an_existing_capture_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "keep.jsonl"
+    messages = load_scenario("vm-lifecycle").messages[:3]
+    with CaptureWriter(out, make_header(source="earlier")) as writer:
+        for i, m in enumerate(messages):
+            writer.write(m.frames, float(i), 0.0)
+    before = out.read_bytes()
+    done = _record_nothing(out)
+    assert done.returncode == 0, done.stderr
+    assert "recorded 0 message(s)" in done.stdout
+    assert f"nothing received; {out} is left as it was" in done.stdout
+    assert out.read_bytes() == before
+
+
+def test_cli_record_that_receives_nothing_writes_an_empty_capture_where_there_was_none(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "new.jsonl"
+    done = _record_nothing(out)
+    assert done.returncode == 0, done.stderr
+    assert "left as it was" not in done.stdout
+    header, records = read_capture(out)
+    assert header["source"].startswith("tcp://127.0.0.1:") and list(records) == []
 
 
 # --------------------------------------------------------------------------- cassettes

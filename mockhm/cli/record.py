@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from mockhm.cli import args as cli_args
@@ -19,7 +20,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "record",
         help="record a Hook Manager's events to a capture file (scrubbed by default)",
         description="Subscribe to ENDPOINT and write every message to a JSON Lines capture as it "
-        "arrives (flushed per line: Ctrl-C or a crash loses nothing received). Secrets, passwords, "
+        "arrives (flushed per line: Ctrl-C or a crash loses nothing received); the file is written "
+        "from the first message on, so a recording that receives nothing leaves an existing FILE as "
+        "it was. Secrets, passwords, "
         "SSH keys, user and group names, IPs, MACs and host names inside the bodies are replaced by "
         "consistent pseudonyms unless --no-scrub.",
     )
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     recorder = Recorder(
         args.endpoint, args.output, filters=args.filter or ("",), scrub=not args.no_scrub,
-        profile=args.profile, count=args.count, duration=args.duration,
+        profile=args.profile, count=args.count, duration=args.duration, lazy=True,
     )  # fmt: skip
 
     def show(frames: tuple[bytes, ...]) -> None:
@@ -70,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
             key = frames[0].decode("ascii", "replace") if frames else ""
             print(f"{recorder.messages:6d} {key!r}", flush=True)
 
+    existed = Path(args.output).exists()
     print(f"mockhm record: {args.endpoint} -> {args.output} (Ctrl-C stops)", flush=True)
     try:
         report = recorder.run(stop, show)
@@ -80,4 +84,6 @@ def run(args: argparse.Namespace) -> int:
         for s, handler in previous.items():
             signal.signal(s, handler)
     print(f"mockhm record: {report.summary()}", flush=True)
+    if not report.messages and existed:
+        print(f"mockhm record: nothing received; {args.output} is left as it was", flush=True)
     return 0

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import zmq
 
@@ -60,6 +61,9 @@ class Recorder:
         duration: stop after this many seconds.
         keep: records written first (for cassettes that add to an existing capture); new
             offsets continue after the last of them.
+        lazy: write the file only once the first message arrives: a recording that received
+            nothing leaves an existing file as it was (and writes an empty capture, header
+            only, where there was none).
         context: the ``zmq.Context`` (the global instance by default).
     """
 
@@ -74,6 +78,7 @@ class Recorder:
         count: int | None = None,
         duration: float | None = None,
         keep: Sequence[CaptureRecord] = (),
+        lazy: bool = False,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         try:
@@ -97,6 +102,7 @@ class Recorder:
         self.count = count
         self.duration = duration
         self.keep = tuple(keep)
+        self.lazy = lazy
         self._ctx = context or zmq.Context.instance()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -105,6 +111,12 @@ class Recorder:
         self.messages = 0
         #: Set once the SUB socket is connected and subscribed.
         self.subscribed = threading.Event()
+
+    def _open(self, header: dict[str, Any]) -> CaptureWriter:
+        out = CaptureWriter(self.path, header)
+        for rec in self.keep:
+            out.write(rec.frames, rec.t, rec.wall)
+        return out
 
     def stop(self) -> None:
         """Ask the recording to end (it finishes within ~50 ms)."""
@@ -129,9 +141,8 @@ class Recorder:
             header = make_header(
                 source=self.endpoint, profile=self.profile, filters=self.filters, joined=joined
             )
-            with CaptureWriter(self.path, header) as out:
-                for rec in self.keep:
-                    out.write(rec.frames, rec.t, rec.wall)
+            out = None if self.lazy and not self.keep else self._open(header)
+            try:
                 self.subscribed.set()
                 poller = zmq.Poller()
                 poller.register(sub, zmq.POLLIN)
@@ -151,12 +162,19 @@ class Recorder:
                         t = time.monotonic() - start
                         if self.scrubber is not None:
                             frames = self.scrubber.scrub(frames)
+                        if out is None:
+                            out = self._open(header)
                         out.write(frames, base + t, time.time())
                         self.messages += 1
                         if on_message is not None:
                             on_message(frames)
                         if self.count is not None and self.messages >= self.count:
                             break
+                if out is None and not self.path.exists():
+                    out = self._open(header)  # nothing received: an empty capture, header only
+            finally:
+                if out is not None:
+                    out.close()
         finally:
             sub.close(0)
         s = self.scrubber
