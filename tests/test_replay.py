@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from mockhm.schemas.validation import check_message
 from mockhm.streams.capturefile import CaptureWriter, make_header
 from mockhm.streams.record import Recorder
 from mockhm.streams.renumber import rewrite_ids
-from mockhm.streams.replay import replay, schedule
+from mockhm.streams.replay import replay, schedule, sleep_until
 from mockhm.streams.scenario import TimedMessage, load_scenario
 from mockhm.streams.sources import load_source
 
@@ -220,3 +221,15 @@ def test_serve_validate_refuses_a_capture_with_a_bad_message_before_binding(tmp_
     assert "c.jsonl, step 3: key-body-mismatch: key 'EVENT VM 42/ACTIVE/RUNNING '" in proc.stdout
     assert "1 of 2 message(s) invalid; nothing sent" in proc.stdout
     assert "replaying" not in proc.stdout
+
+
+def test_a_deadline_far_beyond_the_os_timeout_waits_without_overflow() -> None:
+    """``serve --speed 1e-6`` of a capture with a 100,000 s gap raised OverflowError (a wait of
+    1e11 s is beyond the platform's time_t); the wait now goes an hour at a time."""
+    stop = threading.Event()
+    timer = threading.Timer(0.05, stop.set)
+    timer.start()
+    try:
+        assert sleep_until(time.monotonic() + 1e11, stop=stop) is False
+    finally:
+        timer.cancel()

@@ -152,19 +152,27 @@ def parse_record(text: str, path: Path, line: int) -> CaptureRecord:
     obj = _json(text, path, line)
     if not isinstance(obj, dict):
         raise _error(path, line, None, "a message line must be a JSON object")
+    seconds: list[float] = []
     for name in ("t", "wall"):
         value = obj.get(name)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise _error(path, line, name, f"expected a number, got {value!r:.60}")
-        if not math.isfinite(value) or value < 0:
-            raise _error(path, line, name, f"expected a finite number of seconds, 0 or more, got {value!r}")
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float
+            number = math.inf
+        if not math.isfinite(number) or number < 0:
+            raise _error(
+                path, line, name, f"expected a finite number of seconds, 0 or more, got {value!s:.60}"
+            )
+        seconds.append(number)
     frames = obj.get("frames")
     if not isinstance(frames, list):
         raise _error(path, line, "frames", f"expected a list of frames, got {frames!r:.60}")
     if not frames:
         raise _error(path, line, "frames", "expected at least one frame (a message has a key), got []")
     decoded = tuple(_frame_at(frame, path, line, i) for i, frame in enumerate(frames))
-    return CaptureRecord(float(obj["t"]), float(obj["wall"]), decoded)
+    return CaptureRecord(seconds[0], seconds[1], decoded)
 
 
 def _frame_at(frame: object, path: Path, line: int, index: int) -> bytes:

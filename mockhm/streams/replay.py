@@ -193,7 +193,8 @@ def sleep_until(
         remaining = deadline - clock()
         if remaining <= spin:
             break
-        if event.wait(remaining - spin):
+        # An hour at a time: a far deadline (a slow replay of a long gap) overflows the OS timeout.
+        if event.wait(min(remaining - spin, 3600.0)):
             return False
     while clock() < deadline:
         pass

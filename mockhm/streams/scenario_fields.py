@@ -127,14 +127,20 @@ def _params(v: Any) -> str | None:
 
 
 def check_number(v: Any) -> str | None:
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf:
-        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        try:
+            if 0 <= float(v) < math.inf:  # an int too large for a float is not a time either
+                return None
+        except OverflowError:
+            pass
     return "expected a finite number of seconds >= 0"
 
 
 def _frames(v: Any) -> str | None:
     if not isinstance(v, list):
         return 'expected a list of frames (ASCII strings or {b64: "..."})'
+    if not v:
+        return "expected at least one frame (a ZeroMQ message has one), got []"
     for i, item in enumerate(v):
         problem = _frame_problem(item)
         if problem:

@@ -91,6 +91,13 @@ def test_capture_with_no_frames_or_bad_offsets_is_a_handled_error(
         '{"t": NaN, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
         '{"t": Infinity, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
         '{"t": -100, "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
+        # an int too large for a float raised OverflowError (exit 70)
+        '{"t": 1'
+        + "0" * 400
+        + ', "wall": 0, "frames": ["RETRY", "eA=="]}': "field 't': expected a finite number",
+        '{"t": 0, "wall": 1'
+        + "0" * 400
+        + ', "frames": ["RETRY", "eA=="]}': "field 'wall': expected a finite",
         '{"t": 0, "wall": 0, "frames": ' + "[" * 100_000 + "]" * 100_000 + "}": "nested too deeply",
     }
     for line, says in cases.items():

@@ -37,6 +37,10 @@ def test_deep_nesting_is_a_scenario_error() -> None:
         ("  - story: {name: mixed-day, rounds: 100000000}\n", "rounds", "at most"),
         ("  - at: .inf\n    host: {action: allocate}\n", "at", "finite"),
         ("  - host: {action: allocate}\n  - after: .nan\n    host: {action: monitor}\n", "after", "finite"),
+        # an int too large for a float raised OverflowError (exit 70 in the CLI)
+        ("  - at: 1" + "0" * 400 + "\n    host: {action: allocate}\n", "at", "finite"),
+        # zero frames passed the loader and raised IndexError when serve sent them
+        ("  - raw: {frames: []}\n", "frames", "at least one frame"),
     ],
 )
 def test_unbounded_and_non_finite_values_are_refused(step: str, field: str, says: str) -> None:
