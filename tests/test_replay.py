@@ -21,6 +21,7 @@ from mockhm.streams.renumber import rewrite_ids
 from mockhm.streams.replay import replay, schedule, sleep_until
 from mockhm.streams.scenario import TimedMessage, load_scenario
 from mockhm.streams.sources import load_source
+from mockhm.wire.errors import InvalidArgumentError
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -233,3 +234,20 @@ def test_a_deadline_far_beyond_the_os_timeout_waits_without_overflow() -> None:
         assert sleep_until(time.monotonic() + 1e11, stop=stop) is False
     finally:
         timer.cancel()
+
+
+def test_count_limits_what_is_sent_after_loops_and_filters(tmp_path: Path) -> None:
+    """``serve --count`` cut the file before ``--loop`` and ``--filter``: 2 of a 3-message file
+    looped 3 times sent 6, and a filter could leave nothing of the 2 it kept."""
+    msgs = [
+        TimedMessage(float(t), (key, b"eA==")) for t, key in enumerate((b"EVENT API x 1", b"RETRY", b"RETRY"))
+    ]
+    lines: list[str] = []
+    report = replay(msgs, None, loop=3, count=2, dry_run=True, speed=math.inf, echo=lines.append)
+    assert (report.sent, report.planned, len(lines)) == (2, 2, 2)
+    report = replay(msgs, None, filters=["RETRY"], count=2, dry_run=True, echo=lines.append)
+    assert (report.sent, report.filtered) == (2, 1)
+    report = replay(msgs, None, filters=["RETRY"], loop=3, count=5, dry_run=True, echo=None)
+    assert report.sent == 5
+    with pytest.raises(InvalidArgumentError, match="count=-1; expected an integer, 0 or more"):
+        replay(msgs, None, count=-1, dry_run=True)

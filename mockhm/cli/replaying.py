@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import math
 import sys
 import threading
@@ -106,8 +105,6 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
     source = load_source(args.scenario)  # raises ScenarioError before anything binds or sends
     if args.validate and not _all_valid(source, source.profile or args.profile):
         return 1
-    if args.count is not None:
-        source = dataclasses.replace(source, messages=source.messages[: max(args.count, 0)])
     speed = 1.0 if args.speed is None else args.speed
     if speed == 0:  # --speed 0: flat out (0 used to fall back to real time)
         speed = math.inf
@@ -116,6 +113,7 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
         "max_gap": getattr(args, "max_gap", None),
         "loop": getattr(args, "loop", 1) or 1,
         "filters": tuple(getattr(args, "filter", None) or ()),
+        "count": args.count,
         "stop": stop,
     }
     if getattr(args, "dry_run", False):

@@ -154,6 +154,32 @@ def _replay_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
 
 
+def _check_story_options(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors (exit 2) for replay options without a scenario, and --count with --idle:
+    they would be ignored (``--dry-run`` of the story sent for real)."""
+    if not args.scenario:
+        given = [
+            name
+            for name, on in (
+                ("--dry-run", args.dry_run),
+                ("--filter", args.filter),
+                ("--speed", args.speed != 1.0),
+                ("--max-gap", args.max_gap is not None),
+                ("--loop", args.loop != 1),
+            )
+            if on
+        ]
+        if given:
+            p.error(
+                f"{', '.join(given)}: only for replaying a scenario or capture (mockhm serve "
+                "SCENARIO ...); the built-in story streams live, paced by --rate"
+            )
+    if args.idle and args.count is not None:
+        p.error(
+            "--count: with --idle only what API clients cause is published, until stopped; drop one of them"
+        )
+
+
 def _endpoint(explicit: str | None, bind: str, port: str) -> str:
     return explicit or f"tcp://{bind}:{port}"
 
@@ -168,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
     if getattr(args, "parser", None) is not None:
         oned_cli.check_options(args.parser, args)
+        _check_story_options(args.parser, args)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _serve(args, stop)

@@ -216,6 +216,7 @@ def replay(
     max_gap: float | None = None,
     loop: int = 1,
     filters: Sequence[str] = (),
+    count: int | None = None,
     dry_run: bool = False,
     clock: Callable[[], float] = time.monotonic,
     wait: int = 0,
@@ -234,6 +235,8 @@ def replay(
         max_gap: clamp every pause of the source to this many seconds.
         loop: play the stream this many times; later loops get fresh ids.
         filters: send only messages whose key starts with one of these prefixes.
+        count: send at most this many messages, counted after ``loop`` and ``filters``
+            (``None``: all of them).
         dry_run: print (through ``echo``) what would be sent, send nothing.
         clock: the monotonic clock deadlines are measured on.
         wait: wait for this many subscriptions before starting (0: do not wait).
@@ -249,8 +252,12 @@ def replay(
         ScenarioError: the source is invalid (nothing was sent).
         SubscriberTimeoutError: ``wait`` subscriptions did not come in time.
     """
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise InvalidArgumentError(f"count={count!r}; expected an integer, 0 or more, or None for all")
     src = load_source(source)
     offsets, frames, loops, dropped = schedule(src, speed=speed, max_gap=max_gap, loop=loop, filters=filters)
+    if count is not None:
+        offsets, frames, loops = offsets[:count], frames[:count], loops[:count]
     if not dry_run and hookmanager is None:
         raise ValueError("a hookmanager is needed unless dry_run=True")
     if wait and hookmanager is not None and not dry_run:

@@ -57,6 +57,11 @@ def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["load", "--max", "--count", "1", "--body-size", "-5"], "-5 is out of range; expected 0.."),
         (["load", "--rate", "0", "--count", "1"], "expected a finite number 1e-06 or more"),
         (["load", "--max", "--count", "0"], "0 is out of range; expected 1 or more"),
+        # replay options without a scenario were ignored: --dry-run of the story sent for real
+        (["serve", "--dry-run", "--count", "2"], "--dry-run: only for replaying a scenario or capture"),
+        (["serve", "--filter", "EVENT API", "--loop", "2"], "--filter, --loop: only for replaying"),
+        (["serve", "--speed", "2", "--max-gap", "1"], "--speed, --max-gap: only for replaying"),
+        (["serve", "--idle", "--count", "2"], "--count: with --idle only what API clients cause"),
     ],
 )
 def test_bad_arguments_are_usage_errors_naming_the_allowed_values(
