@@ -26,6 +26,8 @@ from mockhm import parse_key
 
 from .conftest import SEED_DOC
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def extract_ruby_example(doc: Path) -> str:
     """The Ruby subscriber script of the docs page, verbatim (the ``.. code::`` block)."""
@@ -239,3 +241,36 @@ def test_readme_subscriber_example_against_serve(tmp_path: Path) -> None:
     assert re.match(
         r"b'EVENT STATE VM/ACTIVE/RUNNING/\d+ ' b'<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE>", client.stdout
     )
+
+
+def _readme_subscriber() -> str:
+    """The README's first Python block: a subscriber of plain ``mockhm serve``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    block = next(b for b in blocks if 'sub.connect("tcp://127.0.0.1:2101")' in b)
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    twin = next(b for b in re.findall(r"```python\n(.*?)```", index, re.S) if "RCVTIMEO" in b)
+
+    def code(b: str) -> list[str]:
+        return [line.split("#")[0].rstrip() for line in b.splitlines()]
+
+    assert code(twin) == code(block), "the docs' index page and the README show different subscribers"
+    return block
+
+
+def test_readme_subscriber_verbatim_against_plain_serve(tmp_path: Path) -> None:
+    """The README's subscriber, as written, against ``mockhm serve`` at its default pace (it waited
+    10 s for a key that comes about 20 s in, and named VM 3 for VM 0)."""
+    script = tmp_path / "subscriber.py"
+    script.write_text(_readme_subscriber())
+    with default_ports():
+        server = _serve("--no-oned", "--quiet")
+        try:
+            done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
+        finally:
+            _stop(server)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "b'EVENT STATE VM/ACTIVE/RUNNING/0 ' b'<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE>"
+    )
+    assert "# b'EVENT STATE VM/ACTIVE/RUNNING/0 '" in script.read_text()
