@@ -344,6 +344,8 @@ def test_cli_broken_threshold_exits_99_and_writes_reports(tmp_path: Path) -> Non
     assert csv_path.read_text().splitlines()[0] == ",".join(CSV_COLUMNS)
     assert "<svg" in html.read_text()
     assert "BROKEN" in proc.stdout
+    # lossless: refusals are counted; the faithful mode's "not visible" row is not shown
+    assert "refused at HWM" in proc.stdout and "dropped at HWM" not in proc.stdout
 
 
 def test_cli_passing_thresholds_exit_0() -> None:
@@ -352,6 +354,7 @@ def test_cli_passing_thresholds_exit_0() -> None:
         "--pool", "50", "--threshold", "sent==200", "--quiet",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "dropped at HWM" in proc.stdout and "refused at HWM" not in proc.stdout  # faithful mode
 
 
 def test_cli_processes_with_wait_0_say_they_wait_for_one_subscription(

@@ -362,12 +362,12 @@ def print_summary(console: object, report: LoadReport) -> None:
     table.add_row("sent", f"{report.sent}  ({report.rate:,.1f}/s over {report.duration_s:.3f} s)")
     if report.mode == "lossless":
         table.add_row("refused at HWM", str(report.refused))
-    if report.unrouted:
-        table.add_row("sent to nobody", f"{report.unrouted} (no subscription was active)")
     else:
         table.add_row(
             "dropped at HWM", "not visible (faithful PUB mode drops silently; use --lossless or --acks)"
         )
+    if report.unrouted:
+        table.add_row("sent to nobody", f"{report.unrouted} (no subscription was active)")
     if report.lag_ms:
         table.add_row("lag behind schedule", _ms(report.lag_ms, report.percentiles))
     if report.acks_expected:
