@@ -104,6 +104,10 @@ def test_shape_errors_name_the_allowed_forms() -> None:
         parse_shape("ramp:1:10", None)
     with pytest.raises(ValueError, match="give a duration or a message count"):
         schedule(Shape.constant(10))
+    # a rate beyond --rate's bound (or NaN) ran behind its schedule for ever: constant:1e12 hung
+    for rate in ("1e12", "nan", "inf", "-1"):
+        with pytest.raises(ValueError, match=rf"rate '{rate}' must be 0\.\.1e\+09 messages per second"):
+            parse_shape(f"constant:{rate}", 1.0)
 
 
 # -- stamps ------------------------------------------------------------------------------------

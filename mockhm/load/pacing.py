@@ -255,13 +255,18 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * unit
 
 
+#: The highest rate a shape may ask for, as ``--rate`` (``mockhm.cli.args.MAX_RATE``): a run
+#: sends every message it scheduled, so an absurd rate would run for ever behind its schedule.
+MAX_SHAPE_RATE: Final = 1e9
+
+
 def _rate(text: str, where: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise ValueError(f"{where}: rate {text!r} is not a number of messages per second") from None
-    if value < 0:
-        raise ValueError(f"{where}: rate {text!r} must be >= 0")
+    if not 0 <= value <= MAX_SHAPE_RATE:  # also NaN
+        raise ValueError(f"{where}: rate {text!r} must be 0..{MAX_SHAPE_RATE:g} messages per second")
     return value
 
 
