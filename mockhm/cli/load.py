@@ -149,9 +149,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--threshold", action="append", default=[], metavar="EXPR",
         help="pass/fail criterion, e.g. 'p99<50ms', 'loss==0', 'refused<1%%', 'lag_p99<5ms'; repeatable",
     )  # fmt: skip
-    p.add_argument("--json", metavar="PATH", help="write the report as JSON (schema_version 1)")
-    p.add_argument("--csv", metavar="PATH", help="write the per-second timeline as CSV")
-    p.add_argument("--plot", metavar="PATH", help="plot rate and latency: .png (matplotlib) or .html")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        type=cli_args.output_file(),
+        help="write the report as JSON (schema_version 1)",
+    )
+    p.add_argument(
+        "--csv", metavar="PATH", type=cli_args.output_file(), help="write the per-second timeline as CSV"
+    )
+    p.add_argument(
+        "--plot", metavar="PATH", type=cli_args.output_file(".html", ".htm", ".png", ".svg", ".pdf"),
+        help="plot rate and latency: .html, or .png, .svg, .pdf (matplotlib)",
+    )  # fmt: skip
     p.add_argument(
         "--linger", type=cli_args.seconds, default=5.0,
         help="seconds queued messages may take to reach subscribers after the run (default 5; 0 discards)",

@@ -57,6 +57,16 @@ def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["load", "--max", "--count", "1", "--body-size", "-5"], "-5 is out of range; expected 0.."),
         (["load", "--rate", "0", "--count", "1"], "expected a finite number 1e-06 or more"),
         (["load", "--max", "--count", "0"], "0 is out of range; expected 1 or more"),
+        # output paths were checked only after the run (which was then reported as failed)
+        (
+            ["load", "--max", "--count", "1", "--json", "/nonexistent/r.json"],
+            "directory '/nonexistent' does not",
+        ),
+        (["load", "--max", "--count", "1", "--csv", "."], "'.' is a directory; expected a file name"),
+        (
+            ["load", "--max", "--count", "1", "--plot", "r.txt"],
+            "expected a file name ending .html or .htm or",
+        ),
         # replay options without a scenario were ignored: --dry-run of the story sent for real
         (["serve", "--dry-run", "--count", "2"], "--dry-run: only for replaying a scenario or capture"),
         (["serve", "--filter", "EVENT API", "--loop", "2"], "--filter, --loop: only for replaying"),
