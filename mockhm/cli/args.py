@@ -118,6 +118,16 @@ def key_filter(text: str) -> str:
     return text
 
 
+def profile(text: str) -> str:
+    """A release profile, by name or release number (``6.9`` is served by ``6.8``): its name."""
+    from mockhm.wire.profiles import get_profile
+
+    try:
+        return get_profile(text).name
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def output_file(*suffixes: str) -> Callable[[str], str]:
     """A file to write, with one of ``suffixes`` (any if none), in a directory that exists."""
 

@@ -78,7 +78,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=0,
         help="seed for events and Poisson arrivals (default 0)",
     )
-    p.add_argument("--profile", default="7.4", help="OpenNebula release to imitate (default 7.4)")
+    p.add_argument(
+        "--profile", default="7.4", type=cli_args.profile, help="OpenNebula release to imitate (default 7.4)"
+    )
     p.add_argument(
         "--pool",
         type=cli_args.integer(1, 10_000_000),

@@ -49,7 +49,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--duration", type=cli_args.positive_seconds, default=None, help="stop after S seconds (more than 0)"
     )
-    p.add_argument("--profile", default=None, help="release of the source, written to the header")
+    p.add_argument(
+        "--profile", default=None, type=cli_args.profile, help="release of the source, written to the header"
+    )
     p.add_argument("--quiet", action="store_true", help="do not print each message")
     p.set_defaults(func=run)
 

@@ -66,7 +66,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="reports endpoint (overrides -b/-l)",
     )
     p.add_argument(
-        "--profile", default="7.4", help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)"
+        "--profile",
+        default="7.4",
+        type=cli_args.profile,
+        help=f"OpenNebula release to imitate: {', '.join(PROFILES)} (default 7.4)",
     )
     p.add_argument(
         "--rate",

@@ -57,6 +57,10 @@ def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["load", "--max", "--count", "1", "--body-size", "-5"], "-5 is out of range; expected 0.."),
         (["load", "--rate", "0", "--count", "1"], "expected a finite number 1e-06 or more"),
         (["load", "--max", "--count", "0"], "0 is out of range; expected 1 or more"),
+        # an unknown profile: exit 1 from serve and load, and record wrote it into the header
+        (["serve", "--profile", "abc"], "argument --profile: unknown profile 'abc'; expected one of"),
+        (["load", "--max", "--count", "1", "--profile", "abc"], "argument --profile: unknown profile 'abc'"),
+        (["record", "tcp://127.0.0.1:2101", "-o", "r.jsonl", "--profile", "abc"], "unknown profile 'abc'"),
         # output paths were checked only after the run (which was then reported as failed)
         (
             ["load", "--max", "--count", "1", "--json", "/nonexistent/r.json"],
