@@ -389,11 +389,11 @@ def test_cli_usage_and_tool_errors() -> None:
         "--events", LOCAL, "--reports", LOCAL, "--rate", "10", "--count", "1", "--threshold", "p99 is low"
     )
     assert bad.returncode == 2
-    assert "expected METRIC OP VALUE" in bad.stdout and "operators: <= >= == != < >" in bad.stdout
+    assert "expected METRIC OP VALUE" in bad.stderr and "operators: <= >= == != < >" in bad.stderr
     with HookManager(LOCAL, None) as hm:  # the port is taken: a tool error, exit 1
         busy = _mockhm("--events", hm.events_endpoint, "--reports", LOCAL, "--rate", "10", "--count", "1")
     assert busy.returncode == 1
-    assert "cannot bind the events socket" in busy.stdout
+    assert "cannot bind the events socket" in busy.stderr
 
 
 def test_two_publisher_processes_behind_one_proxy(

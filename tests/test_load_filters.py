@@ -150,8 +150,8 @@ def test_cli_filter_that_selects_nothing_is_a_usage_error() -> None:
         "--events", "tcp://127.0.0.1:*", "--wait", "0", "--max", "--count", "5", "--filter", "NOPE"
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "--filter 'NOPE': no message of generated events (seed 0) has such a key" in proc.stdout
-    assert "keys include 'EVENT" in proc.stdout
+    assert "--filter 'NOPE': no message of generated events (seed 0) has such a key" in proc.stderr
+    assert "keys include 'EVENT" in proc.stderr
 
 
 def test_help_documents_the_stamping() -> None:

@@ -100,7 +100,7 @@ def test_cli_serve_invalid_scenario_exits_1_naming_the_step(tmp_path: object) ->
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 1
-    assert f"{bad}:3: step 1 (vm): field 'action': unknown value 'dploy'" in proc.stdout
+    assert f"{bad}:3: step 1 (vm): field 'action': unknown value 'dploy'" in proc.stderr
 
 
 def test_find_scenario_lists_names_when_missing() -> None:

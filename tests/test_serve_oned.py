@@ -70,7 +70,7 @@ def test_front_end_port_taken_is_a_clear_error(capsys: pytest.CaptureFixture[str
     assert rc == 1
     assert (
         f"cannot bind the oned XML-RPC front-end to http://127.0.0.1:{port}/RPC2: Address already in use"
-        in capsys.readouterr().out
+        in capsys.readouterr().err
     )
     assert issubclass(BindError, OSError)
 

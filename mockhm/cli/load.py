@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Final
@@ -195,7 +196,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"mockhm load: error: {message}", flush=True)
+    print(f"mockhm load: error: {message}", file=sys.stderr, flush=True)
     return 2
 
 
@@ -217,12 +218,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             worker(args.worker)
         except (TimeoutError, OSError, zmq_error()) as err:
-            print(f"mockhm load --worker: {err}", flush=True)
+            print(f"mockhm load --worker: {err}", file=sys.stderr, flush=True)
             return 1
         return 0
     try:
         thresholds = [parse_threshold(t) for t in args.threshold]
-        percentiles = tuple(float(x) for x in args.percentiles.split(",") if x.strip())
+        try:
+            percentiles = tuple(float(x) for x in args.percentiles.split(",") if x.strip())
+        except ValueError:
+            percentiles = ()
         if not percentiles or not all(0 < x <= 100 for x in percentiles):
             raise ValueError(f"--percentiles {args.percentiles!r}: numbers in (0, 100], comma-separated")
         duration = parse_duration(args.duration) if args.duration else None
@@ -241,6 +245,10 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError("--rate needs --duration or --count")
         if args.processes < 0 or args.workers < 0 or args.processes + args.workers < 1:
             raise ValueError("--processes and --workers must be >= 0, and at least one publisher is needed")
+        if args.acks and args.no_stamp:
+            raise ValueError("--acks matches reports to messages by their stamps; drop --no-stamp")
+        if args.ack_filter and not args.acks:
+            raise ValueError("--ack-filter selects the messages --acks expects reports for; add --acks")
     except ValueError as err:
         return _usage(str(err))
     stop = threading.Event()
@@ -255,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
     except FilterError as err:
         return _usage(str(err))
     except (MockHMError, ValueError, OSError, ModuleNotFoundError) as err:
-        print(f"mockhm load: {err}", flush=True)
+        print(f"mockhm load: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
         for s, handler in previous.items():

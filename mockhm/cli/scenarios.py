@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mockhm.streams.scenario import iter_builtin
 from mockhm.streams.sources import describe_frames, load_source
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         source = load_source(args.scenario)
     except ScenarioError as err:
-        print(f"mockhm scenarios: {err}", flush=True)
+        print(f"mockhm scenarios: {err}", file=sys.stderr, flush=True)
         return 1
     for m in source.messages:
         print(f"{m.t:10.3f}s  {describe_frames(m.frames)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _serve(args, stop)
     except MockHMError as err:
-        print(f"mockhm serve: {err}", flush=True)
+        print(f"mockhm serve: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
         for s, handler in previous.items():

@@ -177,3 +177,21 @@ def test_serve_banner_warns_about_a_bind_outside_loopback(capsys: pytest.Capture
     assert "WARNING: the reports socket is bound to tcp://0.0.0.0:" in out
     assert main(["serve", "-p", "*", "-l", "*", "--count", "0", "--drain", "0", "--no-oned"]) == 0
     assert "WARNING" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--acks", "--no-stamp"], "--acks matches reports to messages by their stamps; drop --no-stamp"),
+        (["--ack-filter", "EVENT API"], "--ack-filter selects the messages --acks expects reports for"),
+        (["--percentiles", "abc"], "--percentiles 'abc': numbers in (0, 100], comma-separated"),
+    ],
+)
+def test_load_options_that_cannot_work_together_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], extra: list[str], says: str
+) -> None:
+    """``--acks --no-stamp`` ran and reported 0 of N stamped acknowledged; ``--ack-filter`` without
+    ``--acks`` was ignored; ``--percentiles abc`` said only "could not convert string to float"."""
+    assert main(["load", "--events", LOOP, "--reports", LOOP, "--max", "--count", "1", *extra]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"mockhm load: error: {says}" in err and "Traceback" not in err
