@@ -67,10 +67,17 @@ def test_used_pers_prints_used_but_embeds_8() -> None:
 
 
 def test_prefix_collision_ids_share_a_prefix() -> None:
-    keys = [m.key for m in hostile_case("id-prefix-collision", 3).messages]
-    assert keys[0] == "EVENT VM 4/ACTIVE/RUNNING "
-    assert [k for k in keys if k.startswith("EVENT VM 4")] == [
-        "EVENT VM 4/ACTIVE/RUNNING ", "EVENT VM 42/ACTIVE/RUNNING ", "EVENT VM 420/ACTIVE/RUNNING ",
+    """The case is about the VM asked for, as the docs say (VM 4/42/420 by default); resource_id 4
+    gave VMs 5, 52 and 520."""
+    for case in (hostile_case("id-prefix-collision"), hostile_case("id-prefix-collision", 4)):
+        keys = [m.key for m in case.messages]
+        assert keys[0] == "EVENT VM 4/ACTIVE/RUNNING "
+        assert [k for k in keys if k.startswith("EVENT VM 4")] == [
+            "EVENT VM 4/ACTIVE/RUNNING ", "EVENT VM 42/ACTIVE/RUNNING ", "EVENT VM 420/ACTIVE/RUNNING ",
+        ]  # fmt: skip
+    keys = [m.key for m in hostile_case("id-prefix-collision", 0).messages]
+    assert [k for k in keys if k.startswith("EVENT VM ")] == [
+        "EVENT VM 1/ACTIVE/RUNNING ", "EVENT VM 12/ACTIVE/RUNNING ", "EVENT VM 120/ACTIVE/RUNNING ",
     ]  # fmt: skip
 
 

@@ -245,7 +245,7 @@ def _reordered(vm_id: int, prof: Profile) -> HostileCase:
 
 
 def _prefix_collision(vm_id: int, prof: Profile) -> HostileCase:
-    base = vm_id % 9 + 1
+    base = max(vm_id, 1)  # the VM asked for (0 is a prefix of no other id): 4 gives 4, 42, 420
     ids = (base, base * 10 + 2, base * 100 + 20)
     messages = [m for i in ids for m in _vm_event(i, "ACTIVE", "RUNNING", prof).messages()]
     return _labelled(
