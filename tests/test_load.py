@@ -212,6 +212,20 @@ def test_faithful_mode_says_loss_is_unknown(
     assert verdict["ok"] is False and "invisible" in verdict["why"]
 
 
+def test_run_load_takes_thresholds_as_the_command_line_writes_them(pool: list[tuple[bytes, ...]]) -> None:
+    """``mockhm.run_load(..., thresholds=["loss==0"])``: ``Threshold`` is not exported, and a string
+    failed with AttributeError after the run; a bad one is refused before anything is sent."""
+    with HookManager(LOCAL, None, journal=False) as hm:
+        report = run_load(hm, pool, None, count=50, thresholds=["sent==50", "refused>0"])
+        assert [(t["threshold"], t["ok"]) for t in report.thresholds] == [
+            ("sent==50", True),
+            ("refused>0", False),
+        ]
+        with pytest.raises(ValueError, match="expected METRIC OP VALUE"):
+            run_load(hm, pool, None, count=50, thresholds=["p99 is low"])
+        assert hm.statistics().sent == 50
+
+
 def _hem(
     ctx: zmq.Context[zmq.Socket[bytes]], hm: HookManager, stop: threading.Event, plain: bool
 ) -> Iterator[threading.Thread]:

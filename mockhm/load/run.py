@@ -45,7 +45,7 @@ from mockhm.hookmanager.manager import HookManager
 from mockhm.load.accounting import DEFAULT_PERCENTILES, Accounting, DueTimes, extract_stamp, summary
 from mockhm.load.pacing import Arrivals, Shape, iter_schedule, scheduled_count
 from mockhm.load.render import BUFFER_BYTES, CHUNK, Chunk, Frames, Plan, Renderer, stamp_point
-from mockhm.load.report import LoadReport, Threshold
+from mockhm.load.report import LoadReport, Threshold, parse_threshold
 from mockhm.load.send import Progress, pace
 from mockhm.wire.message import HookEvent, WireMessage
 
@@ -242,7 +242,7 @@ def run_load(
     acks: bool = False,
     drain: float = 2.0,
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
-    thresholds: Sequence[Threshold] = (),
+    thresholds: Sequence[Threshold | str] = (),
     on_progress: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
     source_name: str = "messages",
@@ -254,7 +254,8 @@ def run_load(
 
     Args:
         hm: the mock Hook Manager to send through (``journal=False`` for long runs).
-        source: base messages (frames, wire messages or events; cycled), or a :class:`Rendered`.
+        source: base messages (frames, wire messages or events; cycled); multi-process runs pass
+            messages they rendered ahead.
         shape: the rate curve, or ``None`` to send ``count`` messages as fast as possible.
         count: stop after this many messages (needed for open-ended shapes and ``None``).
         arrivals: ``uniform`` or ``poisson`` spacing.
@@ -264,7 +265,8 @@ def run_load(
         acks: expect a HEM-style report per stamped message; measure end-to-end latency.
         drain: seconds to wait for outstanding reports after the last send.
         percentiles: latency and lag percentiles in the report.
-        thresholds: criteria evaluated into ``report.thresholds``.
+        thresholds: criteria evaluated into ``report.thresholds``, as ``mockhm load
+            --threshold`` takes them (``"loss==0"``, ``"p99<=20ms"``).
         on_progress: called with a :class:`Progress` about four times a second.
         stop: set it to end the run early (for example on Ctrl-C).
         source_name: describes the source in the report.
@@ -278,6 +280,7 @@ def run_load(
     Raises:
         ValueError: no count for an open-ended or unthrottled run, or an empty source.
     """
+    criteria = [parse_threshold(t) if isinstance(t, str) else t for t in thresholds]  # before any send
     stamp = stamp or acks
     stamp_keys = acknowledging_filters(hm, ack_filters) if acks else None
     if isinstance(source, Rendered):
@@ -336,7 +339,7 @@ def run_load(
         sent_bytes=end_stats.sent_bytes - start_stats.sent_bytes, lossless=hm.lossless,
         unrouted=end_stats.unrouted - start_stats.unrouted,
         shape=shape, arrivals=arrivals, seed=seed, acks=acks, percentiles=tuple(percentiles),
-        thresholds=thresholds, started_at=started_at, source_name=source_name, hwm=hwm,
+        thresholds=criteria, started_at=started_at, source_name=source_name, hwm=hwm,
         ack_filters=stamp_keys,
     )  # fmt: skip
 
