@@ -4,6 +4,7 @@ allowed values, raised by argparse before anything binds, connects, reads or wri
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import math
 import os
 from collections.abc import Callable
@@ -89,6 +90,38 @@ def port(text: str) -> str:
     if text.isdigit() and 0 < int(text) <= 65535:
         return str(int(text))
     raise argparse.ArgumentTypeError(f"{text!r}: expected a port 1..65535, or * for any free one")
+
+
+def address(text: str) -> str:
+    """``-b``: an address or host name to bind, like one_hm's (the ports are -p and -l)."""
+    if "://" in text or "/" in text:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an address such as 127.0.0.1 or ::1, not an endpoint"
+        )
+    if ":" in text:
+        try:
+            ipaddress.IPv6Address(text.strip("[]"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: expected an address such as 127.0.0.1 or ::1 (the ports are -p and -l)"
+            ) from None
+    if not text:
+        raise argparse.ArgumentTypeError("an empty address; expected e.g. 127.0.0.1")
+    return text.strip("[]")
+
+
+def tcp_endpoint(host: str, port: str) -> str:
+    """``tcp://HOST:PORT``, an IPv6 address in brackets."""
+    return f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
+
+
+def same_endpoints(events: str, reports: str) -> str | None:
+    """What is wrong when the events and reports sockets would bind one endpoint, else ``None``."""
+    if events == reports and not events.endswith(":*"):
+        return (
+            f"--events and --reports are the same endpoint ({events}); the PUB and REP sockets need one each"
+        )
+    return None
 
 
 def bind_endpoint(text: str) -> str:

@@ -245,6 +245,9 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError("--rate needs --duration or --count")
         if args.processes < 0 or args.workers < 0 or args.processes + args.workers < 1:
             raise ValueError("--processes and --workers must be >= 0, and at least one publisher is needed")
+        problem = cli_args.same_endpoints(args.events, args.reports)
+        if problem:
+            raise ValueError(problem)
         if args.acks and args.no_stamp:
             raise ValueError("--acks matches reports to messages by their stamps; drop --no-stamp")
         if args.ack_filter and not args.acks:

@@ -12,6 +12,7 @@ from typing import Any
 
 import zmq
 
+from mockhm.cli import args as cli_args
 from mockhm.hookmanager.manager import HookManager
 from mockhm.streams.replay import ReplayReport, replay
 from mockhm.streams.sources import ReplaySource, load_source
@@ -120,8 +121,8 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
         dry = replay(source, None, dry_run=True, **options)
         print(f"mockhm: {dry.summary()}", flush=True)
         return 0
-    events = args.events or f"tcp://{args.bind}:{args.publisher_port}"
-    reports = args.reports or f"tcp://{args.bind}:{args.logger_port}"
+    events = args.events or cli_args.tcp_endpoint(args.bind, args.publisher_port)
+    reports = args.reports or cli_args.tcp_endpoint(args.bind, args.logger_port)
     profile = source.profile or args.profile
     with streaming(
         stop, args.linger, events, reports,

@@ -38,7 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="scenario or capture to replay (name or file); default: the built-in story",
     )
     p.add_argument(
-        "-b", "--bind", default="127.0.0.1", help="address to bind, like one_hm -b (default 127.0.0.1)"
+        "-b",
+        "--bind",
+        default="127.0.0.1",
+        type=cli_args.address,
+        help="address to bind, like one_hm -b (default 127.0.0.1)",
     )
     p.add_argument(
         "-p",
@@ -184,8 +188,12 @@ def _check_story_options(p: argparse.ArgumentParser, args: argparse.Namespace) -
         )
 
 
-def _endpoint(explicit: str | None, bind: str, port: str) -> str:
-    return explicit or f"tcp://{bind}:{port}"
+def _endpoints(args: argparse.Namespace) -> tuple[str, str]:
+    """The events and reports endpoints: --events/--reports, else -b with -p and -l."""
+    return (
+        args.events or cli_args.tcp_endpoint(args.bind, args.publisher_port),
+        args.reports or cli_args.tcp_endpoint(args.bind, args.logger_port),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -199,6 +207,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "parser", None) is not None:
         oned_cli.check_options(args.parser, args)
         _check_story_options(args.parser, args)
+        problem = cli_args.same_endpoints(*_endpoints(args))
+        if problem:
+            args.parser.error(problem)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _serve(args, stop)
@@ -213,8 +224,7 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     if args.scenario:
         return serve_scenario(args, stop)
-    events = _endpoint(args.events, args.bind, args.publisher_port)
-    reports = _endpoint(args.reports, args.bind, args.logger_port)
+    events, reports = _endpoints(args)
     with streaming(
         stop, args.linger, events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
         validate=args.validate, journal=False, keep_reports=args.keep_reports,

@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 log = logging.getLogger("mockhm")
 
@@ -38,6 +38,19 @@ def _host_port(endpoint: str) -> tuple[str, str] | None:
     if m is None:
         return None
     return m["host"].strip("[]"), m["port"]
+
+
+if TYPE_CHECKING:
+    import zmq
+
+
+def allow_ipv6(sock: zmq.Socket[bytes], endpoint: str) -> None:
+    """Turn on ``ZMQ_IPV6`` for a ``tcp://[...]`` endpoint: libzmq binds and connects IPv6
+    addresses only with it (``No such device`` otherwise)."""
+    if endpoint.startswith("tcp://["):
+        import zmq  # not at module level: the command line's argument checks import this module
+
+        sock.setsockopt(zmq.IPV6, 1)
 
 
 def check_endpoint(endpoint: str, *, bind: bool) -> None:

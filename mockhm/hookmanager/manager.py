@@ -27,7 +27,13 @@ from typing import Final
 import zmq
 
 from mockhm.hookmanager import iothreads
-from mockhm.hookmanager.endpoints import EndpointError, check_endpoint, wait_port_free, warn_if_exposed
+from mockhm.hookmanager.endpoints import (
+    EndpointError,
+    allow_ipv6,
+    check_endpoint,
+    wait_port_free,
+    warn_if_exposed,
+)
 from mockhm.hookmanager.ledger import Ledger, matching
 from mockhm.hookmanager.oracle import Oracle
 from mockhm.hookmanager.reporting import ReportChannel
@@ -190,6 +196,7 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
         except EndpointError as err:
             raise BindError(f"cannot bind the {role} socket: {err}", endpoint) from None
         try:
+            allow_ipv6(sock, endpoint)
             sock.bind(endpoint)
         except zmq.ZMQError as err:
             hint = (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import zmq
 
 from mockhm.hookmanager import iothreads
-from mockhm.hookmanager.endpoints import backoff
+from mockhm.hookmanager.endpoints import allow_ipv6, backoff
 from mockhm.hookmanager.subscriptions import SubscriptionTable
 from mockhm.wire.errors import BindError, PublisherClosedError
 
@@ -31,6 +31,7 @@ log = logging.getLogger("mockhm")
 
 def _bind_error(sock: zmq.Socket[bytes], endpoint: str) -> zmq.ZMQError | None:
     try:
+        allow_ipv6(sock, endpoint)
         sock.bind(endpoint)
     except zmq.ZMQError as err:
         return err

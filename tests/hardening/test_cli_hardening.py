@@ -61,6 +61,15 @@ def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["serve", "--profile", "abc"], "argument --profile: unknown profile 'abc'; expected one of"),
         (["load", "--max", "--count", "1", "--profile", "abc"], "argument --profile: unknown profile 'abc'"),
         (["record", "tcp://127.0.0.1:2101", "-o", "r.jsonl", "--profile", "abc"], "unknown profile 'abc'"),
+        # one endpoint for both sockets: ipc bound both silently, tcp blamed another Hook Manager
+        (
+            ["serve", "--events", "ipc:///tmp/hm.sock", "--reports", "ipc:///tmp/hm.sock"],
+            "are the same endpoint",
+        ),
+        (["serve", "-p", "2101", "-l", "2101"], "are the same endpoint (tcp://127.0.0.1:2101)"),
+        # -b is an address: an endpoint or host:port gave a message about an endpoint never typed
+        (["serve", "-b", "127.0.0.1:2101"], "'127.0.0.1:2101': expected an address such as 127.0.0.1 or ::1"),
+        (["serve", "-b", "tcp://127.0.0.1"], "expected an address such as 127.0.0.1 or ::1, not an endpoint"),
         # output paths were checked only after the run (which was then reported as failed)
         (
             ["load", "--max", "--count", "1", "--json", "/nonexistent/r.json"],
@@ -195,3 +204,22 @@ def test_load_options_that_cannot_work_together_are_usage_errors(
     assert main(["load", "--events", LOOP, "--reports", LOOP, "--max", "--count", "1", *extra]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert f"mockhm load: error: {says}" in err and "Traceback" not in err
+
+
+def test_load_with_one_endpoint_for_both_sockets_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    events = "ipc:///tmp/mockhm-same.sock"
+    assert main(["load", "--events", events, "--reports", events, "--max", "--count", "1"]) == EXIT_USAGE
+    assert f"--events and --reports are the same endpoint ({events})" in capsys.readouterr().err
+
+
+def test_serve_binds_an_ipv6_address_in_brackets(capsys: pytest.CaptureFixture[str]) -> None:
+    """``-b ::1`` made ``tcp://::1:*``, which no endpoint parser reads (the oned URL had brackets)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    assert main(["serve", "-b", "::1", "-p", "*", "-l", "*", "--no-oned", "--count", "1", "--quiet"]) == 0
+    assert "events on tcp://[::1]:" in capsys.readouterr().out
