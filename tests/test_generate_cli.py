@@ -39,6 +39,16 @@ def test_bad_profile_is_a_usage_error(tmp_path: Path) -> None:
     assert "--profile" in done.stderr and "'7.4'" in done.stderr
 
 
+def test_count_0_is_refused_for_a_scenario_not_for_a_capture(tmp_path: Path) -> None:
+    """``-n 0 -o x.yaml`` wrote a scenario with no steps, which mockhm then refused to load."""
+    done = _mockhm("generate", "-o", str(tmp_path / "x.yaml"), "-n", "0", cwd=tmp_path)
+    assert done.returncode == 2 and "--count 0: a scenario has at least one step" in done.stderr
+    assert not (tmp_path / "x.yaml").exists()
+    done = _mockhm("generate", "-o", str(tmp_path / "x.jsonl"), "-n", "0", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _mockhm("validate", "-q", str(tmp_path / "x.jsonl"), cwd=tmp_path).returncode == 0
+
+
 def test_yaml_output_is_a_scenario_with_the_same_frames(tmp_path: Path) -> None:
     """`-o x.yaml` keeps the generated stream as a scenario that loads and replays the same frames."""
     from mockhm.streams.capturefile import read_capture

@@ -91,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     if args.count < 0:
         print(f"mockhm generate: --count {args.count}: expected 0 or more", file=sys.stderr)
         return 2
+    if args.count == 0 and not str(args.output).endswith(".jsonl"):
+        print("mockhm generate: --count 0: a scenario has at least one step (a .jsonl capture may be empty)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.lifecycles:
         if args.vms < 1:
             print(f"mockhm generate: --vms {args.vms}: expected 1 or more", file=sys.stderr)
