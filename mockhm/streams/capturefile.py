@@ -208,9 +208,10 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, CaptureRecord | Scenar
 def read_header(path: str | Path) -> dict[str, Any]:
     """The header of a capture file (reads only the first line)."""
     p = Path(path)
+    with p.open("rb") as fh:  # the first line alone: a text reader decodes a whole buffer
+        raw = fh.readline()
     try:
-        with p.open("r", encoding="utf-8") as fh:
-            first = fh.readline()
+        first = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise _error(p, 1, None, f"not UTF-8: {err.reason}") from None
     if not first.strip():

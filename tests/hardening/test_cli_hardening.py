@@ -223,3 +223,17 @@ def test_serve_binds_an_ipv6_address_in_brackets(capsys: pytest.CaptureFixture[s
         pytest.skip("no IPv6 loopback on this machine")
     assert main(["serve", "-b", "::1", "-p", "*", "-l", "*", "--no-oned", "--count", "1", "--quiet"]) == 0
     assert "events on tcp://[::1]:" in capsys.readouterr().out
+
+
+def test_a_bad_byte_after_the_header_is_reported_on_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header reader decoded a whole buffer: a bad byte on line 2 was reported as line 1 and
+    the whole file rejected."""
+    path = tmp_path / "c.jsonl"
+    header = b'{"format": "mockhm-capture", "version": 1, "profile": "7.4"}\n'
+    path.write_bytes(header + b'{"t": 0, "wall": 0, "frames": ["RETRY", "\xff"]}\n')
+    assert main(["validate", str(path)]) == EXIT_ERROR
+    out = capsys.readouterr()
+    assert f"{path}:2: not UTF-8" in out.out + out.err
+    assert f"{path}:1:" not in out.out + out.err
