@@ -12,6 +12,7 @@ import threading
 from types import FrameType
 from typing import Final
 
+from mockhm.cli import EXIT_INTERRUPTED
 from mockhm.cli import args as cli_args
 from mockhm.load.pacing import Shape, parse_duration, parse_shape
 from mockhm.load.report import LoadReport, Threshold, parse_threshold
@@ -271,6 +272,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+    if report.stopped_early:  # Ctrl-C or SIGTERM before the run's end; the report was still written
+        return EXIT_INTERRUPTED
     broken = [t for t in report.thresholds if not t["ok"]]
     return THRESHOLD_EXIT if broken else 0
 
@@ -289,7 +292,7 @@ def _run(
     pool, description = load_pool(args.source, size=args.pool, seed=args.seed, profile=args.profile)
     if args.filter:
         pool, description = filter_pool(pool, args.filter, description)
-    from mockhm.cli.replaying import streaming
+    from mockhm.cli.replaying import streaming, wait_for_subscribers
 
     # A context of its own: closing with a linger and terminating it waits until the queued
     # messages reached the subscribers (ZeroMQ has no flush); a stopped run lingers too.
@@ -320,9 +323,8 @@ def _run(
             )  # fmt: skip
         else:
             console.print(f"mockhm load: events on {hm.events_endpoint}, reports on {hm.reports_endpoint}")
-            if args.wait:
-                console.print(f"  waiting for {args.wait} subscription(s) (up to {args.wait_timeout:g} s)…")
-                hm.wait_for_subscribers(args.wait, timeout=args.wait_timeout)
+            if not wait_for_subscribers(hm, args.wait, stop, timeout=args.wait_timeout):
+                raise KeyboardInterrupt  # Ctrl-C while waiting: exit 130, nothing was sent
             report = _with_progress(
                 console, args.quiet, lambda cb: run_load(
                     hm, pool, shape, count=args.count, arrivals=args.arrivals, seed=args.seed,

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from mockhm.cli import EXIT_INTERRUPTED
 from mockhm.cli import args as cli_args
 from mockhm.streams.record import Recorder
 from mockhm.wire.errors import MockHMError
@@ -88,4 +89,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"mockhm record: {report.summary()}", flush=True)
     if not report.messages and existed:
         print(f"mockhm record: nothing received; {args.output} is left as it was", flush=True)
-    return 0
+    # Ctrl-C is how an open-ended recording ends; with --count or --duration it cut the recording short.
+    return EXIT_INTERRUPTED if stop.is_set() and (args.count or args.duration) else 0

@@ -7,15 +7,18 @@ import contextlib
 import math
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import zmq
 
+from mockhm.cli import EXIT_INTERRUPTED
 from mockhm.cli import args as cli_args
 from mockhm.hookmanager.manager import HookManager
 from mockhm.streams.replay import ReplayReport, replay
 from mockhm.streams.sources import ReplaySource, load_source
+from mockhm.wire.errors import SubscriberTimeoutError
 
 
 @contextlib.contextmanager
@@ -54,15 +57,32 @@ def drain_reports(hm: HookManager, expected: int, drain: float, stop: threading.
         hm.wait_for_reports(expected, timeout=drain, stop=stop)
 
 
-def wait_for_subscribers(hm: HookManager, count: int, stop: threading.Event) -> None:
-    """Wait for ``count`` subscriptions (none if 0), giving up promptly when ``stop`` is set."""
+def wait_for_subscribers(
+    hm: HookManager, count: int, stop: threading.Event, timeout: float | None = None
+) -> bool:
+    """Wait for ``count`` subscriptions (none if 0); ``False`` if ``stop`` was set first (Ctrl-C).
+
+    Raises:
+        SubscriberTimeoutError: not within ``timeout`` seconds (``None``: no limit).
+    """
     if not count:
-        return
-    print(f"  waiting for {count} subscription(s)…", flush=True)
+        return True
+    limit = "" if timeout is None else f" (up to {timeout:g} s)"
+    print(f"  waiting for {count} subscription(s){limit}…", flush=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
     while not stop.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            seen = hm.subscriptions
+            raise SubscriberTimeoutError(
+                f"{count} subscription(s) expected on {hm.events_endpoint} within {timeout:g} s; "
+                f"{len(seen)} active: {seen!r}; a subscriber must set its filter and connect before "
+                "events are published",
+                endpoint=hm.events_endpoint, expected=count, seen=seen,
+            )  # fmt: skip
         with contextlib.suppress(TimeoutError):
             hm.wait_for_subscribers(count, timeout=0.5)
-            return
+            return True
+    return False
 
 
 def _progress(total_hint: str) -> tuple[Callable[[int, int, int], None] | None, Callable[[], None]]:
@@ -154,4 +174,4 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
             drain_reports(hm, sum(n * due_reports(filters, key) for key, n in sent), args.drain, stop)
         print(f"mockhm: {report.summary()}; {hm.statistics().reports} report(s) received", flush=True)
         hm.check()
-    return 0
+    return EXIT_INTERRUPTED if report.stopped else 0  # Ctrl-C or SIGTERM before the end

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from types import FrameType
 
+from mockhm.cli import EXIT_INTERRUPTED
 from mockhm.cli import args as cli_args
 from mockhm.cli import frontend as oned_cli
 from mockhm.cli.live import objects_by_state, watching
@@ -280,13 +281,13 @@ def _story(args: argparse.Namespace, hm: HookManager, fe: FrontEnd | None, stop:
                 return _summary(hm, sent, expected, drain=args.drain, stop=stop)
             for message in event.messages():
                 if stop.is_set():
-                    return _summary(hm, sent, expected)
+                    return _stopped(args, hm, sent, expected)
                 if args.count is not None and sent >= args.count:
                     return _summary(hm, sent, expected, drain=args.drain, stop=stop)
                 # Each send is due at start + n * interval: the schedule does not drift.
                 delay = start + sent * interval - time.monotonic()
                 if delay > 0 and stop.wait(delay):
-                    return _summary(hm, sent, expected)
+                    return _stopped(args, hm, sent, expected)
                 expected += due_reports(hm.subscriptions, message.key) * hm.publish(message)
                 sent += 1
                 if not quiet:
@@ -318,6 +319,12 @@ def _next_event(story: Iterator[HookEvent], fe: FrontEnd | None) -> HookEvent | 
             return err
         finally:
             cloud.auto_drivers = auto
+
+
+def _stopped(args: argparse.Namespace, hm: HookManager, sent: int, expected: int) -> int:
+    """Ctrl-C or SIGTERM: the story runs until stopped (0), unless --count gave it an end (130)."""
+    _summary(hm, sent, expected)
+    return EXIT_INTERRUPTED if args.count is not None else 0
 
 
 def _summary(

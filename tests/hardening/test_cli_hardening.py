@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mockhm.cli import EXIT_BUG, EXIT_ERROR, EXIT_USAGE, main, run_command
+from mockhm.cli import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, main, run_command
 
 LOOP = "tcp://127.0.0.1:*"
 
@@ -237,3 +237,106 @@ def test_a_bad_byte_after_the_header_is_reported_on_its_own_line(
     out = capsys.readouterr()
     assert f"{path}:2: not UTF-8" in out.out + out.err
     assert f"{path}:1:" not in out.out + out.err
+
+
+def _interrupt_after(argv: list[str], ready: str, tmp_path: Path) -> tuple[int, str]:
+    """Run ``mockhm ARGV``, send SIGINT once a line containing ``ready`` is printed; the exit code
+    and everything printed."""
+    import selectors
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockhm", *argv], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen = ""
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            deadline = time.monotonic() + 30
+            while ready not in seen and time.monotonic() < deadline and sel.select(1):
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                seen += line
+        assert ready in seen, seen
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    return proc.returncode, seen + rest
+
+
+@pytest.mark.parametrize(
+    ("argv", "ready", "code"),
+    [
+        # load waited out its --wait-timeout after Ctrl-C, then said the subscribers had not come (1)
+        (
+            [
+                "load",
+                "--events",
+                LOOP,
+                "--reports",
+                LOOP,
+                "--wait",
+                "1",
+                "--wait-timeout",
+                "60",
+                "--rate",
+                "10",
+                "--duration",
+                "5s",
+            ],
+            "waiting for 1 subscription(s) (up to 60 s)",
+            EXIT_INTERRUPTED,
+        ),
+        (
+            [
+                "load",
+                "--events",
+                LOOP,
+                "--reports",
+                LOOP,
+                "--wait",
+                "0",
+                "--rate",
+                "20",
+                "--duration",
+                "60s",
+                "--quiet",
+            ],
+            "events on",
+            EXIT_INTERRUPTED,
+        ),
+        (["serve", "vm-lifecycle", "-p", "*", "-l", "*", "--speed", "0.01"], "replaying", EXIT_INTERRUPTED),
+        (["serve", "-p", "*", "-l", "*", "--no-oned", "--count", "1000"], "streaming", EXIT_INTERRUPTED),
+        (
+            ["serve", "-p", "*", "-l", "*", "--no-oned"],
+            "streaming",
+            0,
+        ),  # runs until stopped: Ctrl-C is its end
+        (["record", "tcp://127.0.0.1:9", "-o", "r.jsonl", "--count", "5"], "Ctrl-C stops", EXIT_INTERRUPTED),
+        (["record", "tcp://127.0.0.1:9", "-o", "r.jsonl"], "Ctrl-C stops", 0),
+    ],
+    ids=[
+        "load-waiting",
+        "load-running",
+        "serve-scenario",
+        "serve-count",
+        "serve-story",
+        "record-count",
+        "record",
+    ],
+)
+def test_ctrl_c_before_a_command_could_end_on_its_own_exits_130(
+    tmp_path: Path, argv: list[str], ready: str, code: int
+) -> None:
+    """The documented 130: serve's scenarios and --count, load and a bounded record exited 0 (load
+    waiting for subscribers: 1, after its whole --wait-timeout)."""
+    rc, out = _interrupt_after(argv, ready, tmp_path)
+    assert rc == code, out
+    assert "Traceback" not in out and "within 60 s" not in out
