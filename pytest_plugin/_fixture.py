@@ -54,6 +54,8 @@ class HookManagerFixture(FixtureHelpers):
         self.speed = speed
         self._cloud: Cloud | None = None
         self.expectations: list[ReportExpectation] = []
+        #: How the plugin finds a scenario by name or file, as the marker does (set by the plugin).
+        self._find: Callable[[str], Any] | None = None
 
     # -- plain access ----------------------------------------------------------------------
 
@@ -160,8 +162,10 @@ class HookManagerFixture(FixtureHelpers):
         """Replay a scenario or capture through this Hook Manager and return the replay's result.
 
         Args:
-            scenario: a loaded scenario or capture, a built-in name or a file path; ``None``
-                plays the one of the ``hookmanager_scenario`` marker.
+            scenario: a loaded scenario or capture, a built-in name or a file path, found where
+                the ``hookmanager_scenario`` marker looks (``--hm-scenarios-dir``, then beside
+                the test, then the current directory and the built-ins); ``None`` plays the
+                marker's.
             speed: time scale (2.0 twice as fast); defaults to the marker's, else real time.
             **kwargs: passed on to :func:`mockhm.replay`.
         """
@@ -175,6 +179,8 @@ class HookManagerFixture(FixtureHelpers):
             )
         if isinstance(chosen, os.PathLike):
             chosen = os.fspath(chosen)
+        if isinstance(chosen, str) and self._find is not None:
+            chosen = self._find(chosen)
         pace = speed if speed is not None else self.speed
         if pace is not None:
             kwargs["speed"] = pace

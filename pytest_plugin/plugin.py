@@ -208,6 +208,7 @@ class _Registry:
 
     def __init__(self, request: pytest.FixtureRequest, settings: Settings) -> None:
         self.node = request.node
+        self.test_dir = request.path.parent
         # Marker settings apply to every instance of the test; factory arguments beat them.
         self.settings = settings.with_overrides(_marker_kwargs(request.node), "marker")
         self.instances: list[tuple[HookManagerFixture, bool]] = []
@@ -231,6 +232,7 @@ class _Registry:
         knobs = {k: kwargs[k] for k in ("lossless", "hwm", "ack", "journal") if k in kwargs}
         hm = _start(settings, events, reports, no_reports=no_reports, **knobs)
         fixture = HookManagerFixture(hm, seed=settings.seed)
+        fixture._find = lambda name: _find_scenario(name, settings, self.test_dir)
         self.instances.append((fixture, verify))
         return fixture
 

@@ -98,3 +98,23 @@ def test_play_replays_the_marker_scenario(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_play_finds_a_name_where_the_marker_does(pytester: pytest.Pytester, inner_ini: str) -> None:
+    """``hookmanager.play("day.yaml")`` looked only in the current directory, while the marker
+    finds the same file beside the test (pytest is often run from the project's root)."""
+    pytester.makeini(inner_ini + "hm_scenarios_dir = my-scenarios\n")
+    (pytester.path / "my-scenarios").mkdir()
+    (pytester.path / "my-scenarios" / "from-dir.yaml").write_text(SCENARIO % "from-dir")
+    tests = pytester.path / "tests"
+    tests.mkdir()
+    (tests / "day.yaml").write_text(SCENARIO % "beside-the-test")
+    (tests / "test_play.py").write_text(
+        "import math\n\n"
+        "def test_it(hookmanager):\n"
+        "    assert hookmanager.play('day.yaml', speed=math.inf).sent > 0\n"
+        "    assert hookmanager.play('from-dir', speed=math.inf).sent > 0\n"
+        "    assert hookmanager.play('hook-retry', speed=math.inf).sent > 1\n"
+        "    assert {m.frames[0] for m in hookmanager.sent} >= {b'RETRY'}\n"
+    )
+    pytester.runpytest("-p", "no:randomly", "tests").assert_outcomes(passed=1)
