@@ -181,15 +181,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="also wait for N load workers started elsewhere with --worker CONTROL (other hosts)",
     )  # fmt: skip
     p.add_argument(
-        "--control", default="tcp://127.0.0.1:*",
+        "--control", default="tcp://127.0.0.1:*", type=cli_args.bind_endpoint,
         help="where workers ask for their job (with --workers: e.g. tcp://0.0.0.0:5601)",
     )  # fmt: skip
     p.add_argument(
-        "--proxy", default="tcp://127.0.0.1:*",
+        "--proxy", default="tcp://127.0.0.1:*", type=cli_args.bind_endpoint,
         help="the proxy's frontend where workers publish (with --workers: e.g. tcp://0.0.0.0:5600)",
     )  # fmt: skip
     p.add_argument(
-        "--worker", metavar="CONTROL",
+        "--worker", metavar="CONTROL", type=cli_args.connect_endpoint,
         help="run as a load worker of the coordinator at CONTROL (every other option comes from it)",
     )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no live progress")
@@ -216,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
     if args.worker:
         from mockhm.load.processes import worker
 
+        print(f"mockhm load --worker: asking the coordinator at {args.worker} for a job", flush=True)
         try:
             worker(args.worker)
         except (TimeoutError, OSError, zmq_error()) as err:

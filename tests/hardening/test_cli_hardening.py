@@ -70,6 +70,9 @@ def _usage(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         # -b is an address: an endpoint or host:port gave a message about an endpoint never typed
         (["serve", "-b", "127.0.0.1:2101"], "'127.0.0.1:2101': expected an address such as 127.0.0.1 or ::1"),
         (["serve", "-b", "tcp://127.0.0.1"], "expected an address such as 127.0.0.1 or ::1, not an endpoint"),
+        # --worker foo said "Invalid argument (addr='foo')" after starting
+        (["load", "--worker", "foo"], "'foo' has no transport; expected e.g. tcp://127.0.0.1:2101"),
+        (["load", "--max", "--count", "1", "--control", "tcp://127.0.0.1"], "expected tcp://HOST:PORT"),
         # output paths were checked only after the run (which was then reported as failed)
         (
             ["load", "--max", "--count", "1", "--json", "/nonexistent/r.json"],
