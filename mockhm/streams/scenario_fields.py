@@ -11,6 +11,7 @@ from typing import Any, Final
 from mockhm.oned.cloud import Cloud
 from mockhm.streams.capturefile import decode_frame
 from mockhm.streams.scenario_yaml import LineMap, Where
+from mockhm.wire.bodies import ERROR_CODES
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _FAKER = re.compile(r"\{faker:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -126,6 +127,12 @@ def _params(v: Any) -> str | None:
     return None
 
 
+def _error_code(v: Any) -> str | None:
+    if (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v in ERROR_CODES):
+        return None
+    return f"expected a code number or one of {', '.join(ERROR_CODES)}"
+
+
 def check_number(v: Any) -> str | None:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         try:
@@ -197,10 +204,7 @@ BUILDERS: Final[dict[str, dict[str, tuple[Checker, bool]]]] = {
         "success": (_bool, False),
         "result": (_api_value, False),
         "error": (_str, False),
-        "error_code": (
-            lambda v: None if isinstance(v, (int, str)) else "expected a code name or number",
-            False,
-        ),
+        "error_code": (_error_code, False),
         "resp_id": (check_int, False),
         "extra": (_str, False),
         "grpc": (_bool, False),

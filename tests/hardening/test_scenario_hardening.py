@@ -41,6 +41,8 @@ def test_deep_nesting_is_a_scenario_error() -> None:
         ("  - at: 1" + "0" * 400 + "\n    host: {action: allocate}\n", "at", "finite"),
         # zero frames passed the loader and raised IndexError when serve sent them
         ("  - raw: {frames: []}\n", "frames", "at least one frame"),
+        # an unknown code name said "no such object 'NOPE'"
+        ("  - api: {call: one.vm.action, success: false, error_code: NOPE}\n", "error_code", "NO_EXISTS"),
     ],
 )
 def test_unbounded_and_non_finite_values_are_refused(step: str, field: str, says: str) -> None:
