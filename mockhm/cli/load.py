@@ -14,6 +14,7 @@ from typing import Final
 
 from mockhm.cli import EXIT_INTERRUPTED
 from mockhm.cli import args as cli_args
+from mockhm.cli.replaying import FilterError, filter_pool
 from mockhm.load.pacing import Shape, parse_duration, parse_shape
 from mockhm.load.report import LoadReport, Threshold, parse_threshold
 from mockhm.load.run import DEFAULT_PERCENTILES, Progress, load_pool, run_load
@@ -420,27 +421,3 @@ def _ms(values: dict[str, float] | None, percentiles: tuple[float, ...]) -> str:
         return "-"
     parts = [f"p{p:g} {values[f'p{p:g}']:.3f}" for p in percentiles]
     return " ".join([*parts, f"max {values['max']:.3f}"]) + " ms"
-
-
-class FilterError(ValueError):
-    """``--filter`` selects no message of the source (a usage error)."""
-
-
-def filter_pool(
-    pool: list[tuple[bytes, ...]], prefixes: list[str], description: str
-) -> tuple[list[tuple[bytes, ...]], str]:
-    """The messages of ``pool`` whose key starts with one of ``prefixes`` (``--filter``).
-
-    Raises:
-        FilterError: none does; the message shows some keys of the source.
-    """
-    wanted = tuple(p.encode("ascii", "replace") for p in prefixes)
-    kept = [frames for frames in pool if frames and frames[0].startswith(wanted)]
-    if not kept:
-        keys = sorted({f[0].decode("ascii", "replace") for f in pool if f})
-        sample = ", ".join(repr(k) for k in keys[:5]) + (", ..." if len(keys) > 5 else "")
-        raise FilterError(
-            f"--filter {' '.join(map(repr, prefixes))}: no message of {description} has such a key "
-            f"(keys include {sample})"
-        )
-    return kept, f"{description}, keys starting {', '.join(map(repr, prefixes))}"

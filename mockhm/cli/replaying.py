@@ -124,6 +124,12 @@ def _all_valid(source: ReplaySource, profile: str) -> bool:
 def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
     """Load (and check) the scenario or capture, bind, replay it once per --loop, exit."""
     source = load_source(args.scenario)  # raises ScenarioError before anything binds or sends
+    if args.filter:
+        try:
+            filter_pool([m.frames for m in source.messages], args.filter, source.name)
+        except FilterError as err:
+            print(f"mockhm serve: error: {err}", file=sys.stderr, flush=True)
+            return 2
     if args.validate and not _all_valid(source, source.profile or args.profile):
         return 1
     speed = 1.0 if args.speed is None else args.speed
@@ -175,3 +181,27 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
         print(f"mockhm: {report.summary()}; {hm.statistics().reports} report(s) received", flush=True)
         hm.check()
     return EXIT_INTERRUPTED if report.stopped else 0  # Ctrl-C or SIGTERM before the end
+
+
+class FilterError(ValueError):
+    """``--filter`` selects no message of the source (a usage error)."""
+
+
+def filter_pool(
+    pool: list[tuple[bytes, ...]], prefixes: list[str], description: str
+) -> tuple[list[tuple[bytes, ...]], str]:
+    """The messages of ``pool`` whose key starts with one of ``prefixes`` (``--filter``).
+
+    Raises:
+        FilterError: none does; the message shows some keys of the source.
+    """
+    wanted = tuple(p.encode("ascii", "replace") for p in prefixes)
+    kept = [frames for frames in pool if frames and frames[0].startswith(wanted)]
+    if not kept:
+        keys = sorted({f[0].decode("ascii", "replace") for f in pool if f})
+        sample = ", ".join(repr(k) for k in keys[:5]) + (", ..." if len(keys) > 5 else "")
+        raise FilterError(
+            f"--filter {' '.join(map(repr, prefixes))}: no message of {description} has such a key "
+            f"(keys include {sample})"
+        )
+    return kept, f"{description}, keys starting {', '.join(map(repr, prefixes))}"

@@ -343,3 +343,14 @@ def test_ctrl_c_before_a_command_could_end_on_its_own_exits_130(
     rc, out = _interrupt_after(argv, ready, tmp_path)
     assert rc == code, out
     assert "Traceback" not in out and "within 60 s" not in out
+
+
+def test_serve_filter_that_selects_nothing_of_a_scenario_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It sent nothing and exited 0; ``mockhm load --filter`` already refused the same (exit 2)."""
+    assert (
+        main(["serve", "vm-lifecycle", "--events", LOOP, "--reports", LOOP, "--filter", "NOPE"]) == EXIT_USAGE
+    )
+    err = capsys.readouterr().err
+    assert "--filter 'NOPE': no message of vm-lifecycle has such a key (keys include 'EVENT API" in err
