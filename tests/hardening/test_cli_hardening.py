@@ -243,35 +243,35 @@ def test_a_bad_byte_after_the_header_is_reported_on_its_own_line(
 
 
 def _interrupt_after(argv: list[str], ready: str, tmp_path: Path) -> tuple[int, str]:
-    """Run ``mockhm ARGV``, send SIGINT once a line containing ``ready`` is printed; the exit code
-    and everything printed."""
+    """Run ``mockhm ARGV``, send SIGINT once ``ready`` is printed; the exit code and the output."""
+    import os
     import selectors
     import signal
     import time
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mockhm", *argv], cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "mockhm", *argv], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )  # fmt: skip
     assert proc.stdout is not None
-    seen = ""
+    seen = b""
     try:
-        with selectors.DefaultSelector() as sel:
+        with selectors.DefaultSelector() as sel:  # raw reads: a buffered readline hides lines from select
             sel.register(proc.stdout, selectors.EVENT_READ)
             deadline = time.monotonic() + 30
-            while ready not in seen and time.monotonic() < deadline and sel.select(1):
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                seen += line
-        assert ready in seen, seen
+            while ready.encode() not in seen and time.monotonic() < deadline:
+                if sel.select(1):
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+        assert ready.encode() in seen, seen
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate(timeout=10)
-    return proc.returncode, seen + rest
+    return proc.returncode, (seen + rest).decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize(
