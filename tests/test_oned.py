@@ -266,3 +266,51 @@ def test_templates_rename_update_recover(oned: Oned) -> None:
     assert "<NAME>renamed</NAME>" in vm and "<TEMPLATE_ID><![CDATA[0]]></TEMPLATE_ID>" in vm
     assert oned.call("one.vm.recover", [S, 0, 3]).response == [True, 0, 0]
     assert keys(oned.settle())[-1] == "EVENT VM 0/DONE/LCM_INIT "
+
+
+def test_a_raw_amp_in_a_value_is_published_ill_formed_as_oned_writes_it(oned: Oned) -> None:
+    """An update value with '&' answered fault -500 yet changed the VM (and published nothing);
+    oned stores it and publishes the body with the raw '&' (protocol: #escaping)."""
+    vid = running_vm(oned)
+    reply = oned.call("one.vm.update", [S, vid, 'DESCRIPTION="Tom & Jerry"', 1])
+    assert reply.fault is None and reply.response == [True, vid, 0]
+    assert oned.cloud.vms[vid].user_template["DESCRIPTION"] == "Tom & Jerry"
+    (event,) = reply.events
+    assert event.label is not None and b'<VALUE>DESCRIPTION="Tom & Jerry"</VALUE>' in event.body
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "text", "code"),
+    [
+        # PoolObjectSQL::name_is_valid (src/pool/PoolObjectSQL.cc@release-7.4.0), where oned checks it
+        ("one.vm.allocate", ['NAME="a&b"\nCPU="1"\nMEMORY="64"', False],
+         "[one.vm.allocate] Invalid NAME, char '&' is not allowed", 8192),
+        ("one.vm.allocate", [f'NAME="{"x" * 129}"\nCPU="1"\nMEMORY="64"', False],
+         "[one.vm.allocate] Invalid NAME, max length is 128 chars", 8192),
+        ("one.host.allocate", ["h:1", "dummy", "dummy", -1],
+         "[one.host.allocate] Error allocating a new host. Invalid NAME, char ':' is not allowed.", 16384),
+        ("one.hook.allocate", ['NAME="h<1"\nTYPE="api"\nCOMMAND="x"\nCALL="one.vm.allocate"'],
+         "[one.hook.allocate] Error allocating a new hook. Invalid name.", 16384),
+        # VirtualMachine::parse_capacity reads CPU as a float, MEMORY as a long int
+        ("one.vm.allocate", ['CPU="inf"\nMEMORY="64"', False],
+         "[one.vm.allocate] CPU attribute must be a positive float or integer value.", 8192),
+        ("one.vm.allocate", ['CPU="1"\nMEMORY="99999999999999999999"', False],
+         "[one.vm.allocate] MEMORY attribute must be a positive integer value.", 8192),
+    ],
+)  # fmt: skip
+def test_names_and_capacities_oned_refuses_change_nothing(
+    oned: Oned, method: str, args: list[object], text: str, code: int
+) -> None:
+    """The mock accepted these (a VM with CPU inf then broke the driver thread; an '&' in a name
+    made the pool listings ill-formed for every later client)."""
+    before = (len(oned.cloud.vms), len(oned.cloud.hosts), len(oned.hooks.hooks))
+    reply = oned.call(method, [S, *args])
+    assert reply.response[:3] == [False, text, code]
+    assert (len(oned.cloud.vms), len(oned.cloud.hosts), len(oned.hooks.hooks)) == before
+
+
+def test_rename_to_an_invalid_name_is_refused(oned: Oned) -> None:
+    vid = running_vm(oned)
+    reply = oned.call("one.vm.rename", [S, vid, "a;b"])
+    assert reply.response[:3] == [False, "[one.vm.rename] Invalid NAME, char ';' is not allowed", 2048]
+    assert oned.cloud.vms[vid].name != "a;b"

@@ -15,6 +15,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Final
 
+from mockhm.oned.names import name_problem
 from mockhm.oned.template import Attribute
 from mockhm.wire.states import LCM_STATES, VM_STATES
 from mockhm.wire.xml import Template, template
@@ -89,8 +90,8 @@ def build_hook(hook_id: int, attrs: list[Attribute]) -> Hook:
     for name, value in attrs:
         tmpl.setdefault(name, value)
     name = str(tmpl.pop("NAME", ""))
-    if not name:
-        raise HookError("No NAME in template for Hook.")
+    if name_problem(name):  # HookPool::allocate says no more than this
+        raise HookError("Invalid name.")
     command = str(tmpl.pop("COMMAND", ""))
     if not command:
         raise HookError("No COMMAND in template for Hook.")

@@ -7,6 +7,7 @@ from typing import Any
 
 from mockhm.oned.drivers import MONITOR_DELAY
 from mockhm.oned.methods_vm import Result, parse
+from mockhm.oned.names import name_problem
 from mockhm.oned.pools import Datastore, cluster_xml, group_xml, merge, user_xml
 from mockhm.oned.requests import Failure, no_exists
 from mockhm.oned.requests import OnedBase as Oned
@@ -36,8 +37,9 @@ def host_allocate(oned: Oned, args: list[Any]) -> Result:
     taken = next((h.id for h in cloud.hosts.values() if h.name == name), None)
     if taken is not None:
         raise Failure("ALLOCATE", f"Error allocating a new host. NAME is already taken by HOST {taken}.")
-    if not name:
-        raise Failure("ALLOCATE", "Error allocating a new host. Invalid NAME, it cannot be empty.")
+    problem = name_problem(name)
+    if problem:
+        raise Failure("ALLOCATE", f"Error allocating a new host. {problem}.")
     host = cloud.new_host(name, im_mad, vm_mad)
     cloud.advance(1)
     events = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockhm.oned.names import name_problem
 from mockhm.oned.pools import VmTemplate, merge
 from mockhm.oned.requests import Failure, no_exists
 from mockhm.oned.requests import OnedBase as Oned
@@ -101,8 +102,9 @@ def vm_update(oned: Oned, args: list[Any]) -> Result:
 def vm_rename(oned: Oned, args: list[Any]) -> Result:
     vid, name = args
     vm = oned.cloud._vm(vid)
-    if not name:
-        raise Failure("ACTION", "Invalid NAME, it cannot be empty")
+    problem = name_problem(name)
+    if problem:
+        raise Failure("ACTION", problem)
     vm.name = name
     return vid, oned.api("one.vm.rename", args, vid)
 

@@ -138,4 +138,5 @@ class CloudBase:
         return host
 
     def _api(self, call: str, params: Sequence[ApiValue], **kwargs: object) -> HookEvent:
-        return api_event(call, params, profile=self.profile, **kwargs)  # type: ignore[arg-type]
+        # A client's value with a raw '&' or '<' gives an ill-formed body, as oned writes it.
+        return api_event(call, params, profile=self.profile, ill_formed=True, **kwargs)  # type: ignore[arg-type]

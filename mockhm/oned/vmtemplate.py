@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
+from mockhm.oned.names import name_problem
 from mockhm.oned.state import CloudBase, CloudError
 from mockhm.oned.template import Attribute
 from mockhm.traffic.rules import mac_for_ip
@@ -25,12 +26,19 @@ SYSTEM_ATTRIBUTES: Final = frozenset(
 )  # fmt: skip
 
 
+#: oned reads MEMORY and VCPU into a ``long int`` and CPU into a ``float``
+#: (``VirtualMachine::parse_capacity``, ``src/vm/VirtualMachine.cc@release-7.4.0``): a value
+#: beyond them does not parse, and is refused like a non-number.
+_LONG_MAX: Final = 2**63 - 1
+_FLOAT_MAX: Final = 3.4028234663852886e38
+
+
 def _positive_int(text: object) -> int | None:
     try:
         value = int(str(text))
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= _LONG_MAX else None
 
 
 def _positive_float(text: object) -> float | None:
@@ -38,7 +46,7 @@ def _positive_float(text: object) -> float | None:
         value = float(str(text))
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= _FLOAT_MAX else None  # also refuses inf and NaN
 
 
 def _target(index: int) -> str:
@@ -60,6 +68,9 @@ def vm_templates(
         else:
             user.setdefault(name, value)
     vm_name = str(user.pop("NAME", "")) or f"one-{vid}"
+    problem = name_problem(vm_name)
+    if problem:
+        raise CloudError(problem, code="INTERNAL", oned=problem)
     user.pop("VMID", None)
     user.pop("TEMPLATE_NAME", None)
     memory = _positive_int(user.get("MEMORY", ""))
