@@ -57,22 +57,48 @@ _INITIAL: Final = (
     (re.compile(r"[ \t\n]*,[ \t\n]*"), "COMMA"),
     (re.compile(r"[ \t\n]*\][ \t\n]*"), "CBRACKET"),
 )
-# VALUE start condition (exclusive): entered after EQUAL.
+# VALUE start condition (exclusive): entered after EQUAL.  Its CCDATA rule, ``.*\]\]>.*``
+# (the rest of a line holding a "]]>"), is matched by _ccdata_end: as a regex it rescans the
+# line for every value, quadratic on a long one-line template (0.5 MB took 12 s).
 _VALUE: Final = (
     (re.compile(r"[ \t]*\[[ \t\n]*"), "OBRACKET"),
-    (re.compile(r".*\]\]>.*"), "CCDATA"),
     (re.compile(r'"(?:\\"|[^"])*"'), "STRING"),
     (re.compile(r"[^=#\t \n,\[\]]+"), "STRING"),
 )
+
+
+class _Lines:
+    """Where the line of a position ends and whether a "]]>" lies before that, found once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newline = -1
+        self.ccdata = -1
+
+    def ccdata_end(self, pos: int) -> int | None:
+        r"""The end of ``.*\]\]>.*`` matched at ``pos`` (the end of the line), or ``None``."""
+        text = self.text
+        if self.newline < pos:
+            found = text.find("\n", pos)
+            self.newline = len(text) if found < 0 else found
+        if self.ccdata < pos:
+            found = text.find("]]>", pos)
+            self.ccdata = len(text) if found < 0 else found
+        return self.newline if self.ccdata + 3 <= self.newline else None
 
 
 def _tokens(text: str) -> Iterator[_Token]:
     """flex's scanner: every match (ignored ones too) moves the column on (YY_USER_ACTION)."""
     pos, line, column, value_state = 0, 0, 1, False
     first = 1  # bison's initial location is 1:1; at the end flex leaves the last match's
+    lines = _Lines(text)
     while pos < len(text):
         rules = _VALUE if value_state else _INITIAL
         best: tuple[int, str | None] | None = None
+        if value_state:  # CCDATA comes before the STRING rules: it wins a tie
+            end = lines.ccdata_end(pos)
+            if end is not None and end > pos:
+                best = (end - pos, "CCDATA")
         for pattern, kind in rules:
             match = pattern.match(text, pos)
             if match and match.end() > pos and (best is None or match.end() - pos > best[0]):
