@@ -314,3 +314,15 @@ def test_rename_to_an_invalid_name_is_refused(oned: Oned) -> None:
     reply = oned.call("one.vm.rename", [S, vid, "a;b"])
     assert reply.response[:3] == [False, "[one.vm.rename] Invalid NAME, char ';' is not allowed", 2048]
     assert oned.cloud.vms[vid].name != "a;b"
+
+
+def test_migrate_to_the_host_the_vm_runs_on_is_refused(oned: Oned) -> None:
+    """It answered success and queued a migration (src/rm/api/VirtualMachineAPI.cc@release-7.4.0)."""
+    vid = running_vm(oned)
+    hid = oned.cloud.vms[vid].history[-1].hid
+    for live in (False, True):
+        reply = oned.call("one.vm.migrate", [S, vid, hid, live, False, -1, 0])
+        assert reply.response == [
+            False, f"[one.vm.migrate] VM is already running on host [{hid}] and datastore [0]", 2048, -1,
+        ]  # fmt: skip
+    assert oned.pending() == 0 and oned.cloud.vms[vid].lcm_state == "RUNNING"

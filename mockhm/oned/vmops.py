@@ -163,6 +163,12 @@ class VmOperations(VmTransitions):
             target = others[0]
         else:
             target = self._host(hid)
+        ds_id = params[4] if params is not None and len(params) > 4 else -1
+        if target.id == current.hid and ds_id in (-1, current.ds_id):  # VirtualMachineAPI.cc migrate
+            raise CloudError(
+                f"VM {vid} already runs on host {current.hid}",
+                oned=f"VM is already running on host [{current.hid}] and datastore [{current.ds_id}]",
+            )
         self.advance(1, 3)
         call_params: list[ApiValue] = params if params is not None else [vid, target.id, live, False, -1, 0]
         api = self._api("one.vm.migrate", call_params, result=vid)
