@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from mockhm.frontend.clock import FAST, DriverClock, DriverMode
 from mockhm.frontend.rpcserver import I8, RpcFault, RpcServer
 from mockhm.hookmanager.manager import HookManager
+from mockhm.oned.methods import METHODS
 from mockhm.wire.calls import calls
 from mockhm.wire.message import HookEvent
 from mockhm.wire.profiles import Profile, get_profile
@@ -139,7 +140,9 @@ class FrontEnd:
                 f"the Hook Manager publishes profile {hookmanager.profile.name} but the model is "
                 f"{self.profile.name}; give both the same profile"
             )
-        self._methods = frozenset(calls(self.profile))
+        # The calls of this release that the model answers: system.listMethods lists no method
+        # that would then answer "not defined".
+        self._methods = frozenset(calls(self.profile)) & METHODS.keys()
         self.hm = hookmanager if hookmanager is not None else HookManager(profile=self.profile)
         self._remove_listener = None
         self._closed = False
