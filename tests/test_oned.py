@@ -264,8 +264,34 @@ def test_templates_rename_update_recover(oned: Oned) -> None:
     assert oned.call("one.vm.update", [S, 0, 'A="1"', 1]).response == [True, 0, 0]
     vm = str(oned.call("one.vm.info", [S, 0]).response[1])
     assert "<NAME>renamed</NAME>" in vm and "<TEMPLATE_ID><![CDATA[0]]></TEMPLATE_ID>" in vm
-    assert oned.call("one.vm.recover", [S, 0, 3]).response == [True, 0, 0]
-    assert keys(oned.settle())[-1] == "EVENT VM 0/DONE/LCM_INIT "
+    reply = oned.call("one.vm.recover", [S, 0, 3])  # a PENDING VM is freed at once
+    assert reply.response == [True, 0, 0]
+    assert keys(reply.events) == ["EVENT VM 0/DONE/LCM_INIT ", "EVENT API one.vm.recover 1"]
+
+
+def test_recover_by_state_as_the_dispatch_manager(oned: Oned) -> None:
+    """src/dm/DispatchManagerActions.cc@release-7.4.0 (recover, retry, delete_vm, delete_recreate):
+    on a DONE VM delete did the cleanup again, delete-recreate brought it back, and success,
+    failure and retry answered success."""
+    vid = running_vm(oned)
+    oned.call("one.vm.action", [S, "terminate-hard", vid])
+    oned.settle()
+    assert oned.cloud.vms[vid].state == "DONE"
+    for op, text in (
+        (0, f"Could not perform a recover operation on VM {vid}, wrong state DONE."),
+        (1, f"Could not perform a recover operation on VM {vid}, wrong state DONE."),
+        (2, f"Could not perform a retry on VM {vid}, wrong state DONE."),
+        (4, "Cannot delete-recreate a VM already in DONE state"),
+        (9, "Wrong recovery operation code"),
+    ):
+        reply = oned.call("one.vm.recover", [S, vid, op])
+        assert reply.response[:3] == [False, f"[one.vm.recover] {text}", 2048], op
+    reply = oned.call("one.vm.recover", [S, vid, 3])  # delete of a DONE VM: nothing to do
+    assert reply.response == [True, vid, 0] and keys(reply.events) == ["EVENT API one.vm.recover 1"]
+    assert oned.pending() == 0 and oned.cloud.vms[vid].state == "DONE"
+    held = oned.call("one.vm.allocate", [S, TEMPLATE, True]).response[1]  # HOLD: back to PENDING at once
+    reply = oned.call("one.vm.recover", [S, held, 4])
+    assert keys(reply.events) == [f"EVENT VM {held}/PENDING/LCM_INIT ", "EVENT API one.vm.recover 1"]
 
 
 def test_a_raw_amp_in_a_value_is_published_ill_formed_as_oned_writes_it(oned: Oned) -> None:

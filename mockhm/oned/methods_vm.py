@@ -115,7 +115,7 @@ def vm_recover(oned: Oned, args: list[Any]) -> Result:
     vid, operation = args
     names = {number: name for name, number in RECOVER_OPERATIONS.items()}
     if operation not in names:
-        raise Failure("ACTION", "Wrong recover operation code")
+        raise Failure("ACTION", "Wrong recovery operation code")
     return vid, oned.cloud.recover_sync(vid, names[operation])
 
 

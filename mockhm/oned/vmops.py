@@ -254,16 +254,37 @@ class VmOperations(VmTransitions):
         return events
 
     def recover_sync(self, vid: int, operation: str) -> Events:
-        """``one.vm.recover``: success/failure/retry act now (LCM::recover is a direct call,
-        STATE first); delete and delete-recreate run on the LCM thread."""
+        """``one.vm.recover``, by state as ``DispatchManager`` does (``recover``, ``retry``,
+        ``delete_vm``, ``delete_recreate`` in ``src/dm/DispatchManagerActions.cc@release-7.4.0``):
+        success/failure/retry act now on an ACTIVE VM (LCM::recover is a direct call, STATE
+        first); an ACTIVE, POWEROFF or SUSPENDED VM is deleted or recreated on the LCM thread,
+        one that never ran (or is off its host) at once; other states are refused."""
         if operation not in RECOVER_OPERATIONS:
             raise CloudError(
                 f"unknown recover operation {operation!r}; expected one of {', '.join(RECOVER_OPERATIONS)}"
             )
         vm = self._vm(vid)
+        state = vm.state
+        if operation in ("failure", "success", "retry") and state != "ACTIVE":
+            what = "a retry" if operation == "retry" else "a recover operation"
+            raise CloudError(
+                f"VM {vid} is {state}; recover {operation} needs an ACTIVE VM",
+                oned=f"Could not perform {what} on VM {vid}, wrong state {state_str(vm)}.",
+            )
+        if operation == "delete-recreate" and state == "DONE":
+            raise CloudError(f"VM {vid} is DONE", oned="Cannot delete-recreate a VM already in DONE state")
         self.advance(1, 3)
         api = self._api("one.vm.recover", [vid, RECOVER_OPERATIONS[operation]], result=vid)
         lcm = vm.lcm_state
+        if operation == "delete" and state not in ("ACTIVE", "DONE"):
+            return [*self._cleaned(vm, "DONE"), api]  # free_vm_resources: DONE at once
+        if operation == "delete-recreate" and state in ("HOLD", "STOPPED", "UNDEPLOYED"):
+            events = self._cleaned(vm, "PENDING")  # straight back to PENDING
+            return [*events, api]
+        if (operation == "delete" and state == "DONE") or (
+            operation == "delete-recreate" and state == "PENDING"
+        ):
+            return [api]  # nothing to do
         if operation in ("delete", "delete-recreate"):
             cleanup, end = (
                 ("CLEANUP_DELETE", "DONE") if operation == "delete" else ("CLEANUP_RESUBMIT", "PENDING")
