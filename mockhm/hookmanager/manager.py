@@ -40,7 +40,7 @@ from mockhm.hookmanager.reporting import ReportChannel
 from mockhm.hookmanager.restart import Restarts
 from mockhm.hookmanager.sending import DRAIN_POLL_MS, Publishable, Sending
 from mockhm.hookmanager.subscriptions import SubscriptionTable
-from mockhm.hookmanager.waits import Waits
+from mockhm.hookmanager.waits import Waits, seconds
 from mockhm.wire.errors import BindError, InvalidArgumentError
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import ACK, HookReport
@@ -139,6 +139,8 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
         self.profile = get_profile(profile)
         self.lossless = lossless
         self.validate = validate
+        if ack is not None and not isinstance(ack, bytes):
+            raise InvalidArgumentError(f"ack={ack!r}; expected bytes (b'ACK') or None never to answer")
         self.ack = ack
         self._journal_on = journal
         for name, value in (("keep_reports", keep_reports), ("keep_journal", keep_journal), ("hwm", hwm)):
@@ -251,6 +253,8 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
         only helps with a context of your own that you then terminate (``ctx.term()`` waits
         at most that long).  The default 0 discards them.
         """
+        seconds("timeout", timeout, finite=True)  # checked before anything is closed
+        seconds("linger", linger, finite=True)
         with self._lock:
             if self._closed:
                 return

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import zmq
 
+from mockhm.hookmanager.waits import seconds
 from mockhm.wire.reports import HookReport, parse_report
 
 log = logging.getLogger("mockhm")
@@ -56,7 +57,7 @@ class ReportChannel:
     ) -> int:
         """Block until ``count`` reports in all have arrived, ``timeout`` passed or ``stop`` is set;
         return how many arrived (never raises: a drain before exiting)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds("timeout", timeout)
         with self._cond:
             while self._reports_total < count and not self._closed and not (stop and stop.is_set()):
                 remaining = deadline - time.monotonic()

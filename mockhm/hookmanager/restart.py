@@ -21,6 +21,7 @@ import zmq
 from mockhm.hookmanager import iothreads
 from mockhm.hookmanager.endpoints import allow_ipv6, backoff
 from mockhm.hookmanager.subscriptions import SubscriptionTable
+from mockhm.hookmanager.waits import seconds
 from mockhm.wire.errors import BindError, PublisherClosedError
 
 if TYPE_CHECKING:
@@ -194,6 +195,8 @@ class Restarts:
             PublisherClosedError: the Hook Manager is closed, or already restarting.
             BindError: an endpoint could not be bound again (another process took the port).
         """
+        seconds("downtime", downtime, finite=True)  # checked before anything goes down
+        seconds("timeout", timeout, finite=True)
         began = time.monotonic()
         mark = self._go_down(reports)
         try:

@@ -7,16 +7,33 @@ Waits that take ``since=`` look only at what came after a :class:`~mockhm.Mark`.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from mockhm.hookmanager.ledger import Ledger, Mark
-from mockhm.wire.errors import PublisherClosedError, ReportTimeoutError, SubscriberTimeoutError
+from mockhm.wire.errors import (
+    InvalidArgumentError,
+    PublisherClosedError,
+    ReportTimeoutError,
+    SubscriberTimeoutError,
+)
+from mockhm.wire.keys import key_filters
 
 if TYPE_CHECKING:
     from mockhm.wire.reports import HookReport
+
+
+def seconds(name: str, value: float, *, finite: bool = False) -> float:
+    """``value`` if it is a number of seconds, 0 or more (finite when ``finite``); else
+    :class:`~mockhm.wire.errors.InvalidArgumentError` naming it (a NaN wait never ended)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if not ok or (finite and not math.isfinite(value)):
+        expected = "finite seconds, 0 or more" if finite else "seconds, 0 or more (math.inf: no limit)"
+        raise InvalidArgumentError(f"{name}={value!r}; expected {expected}")
+    return value
 
 
 def _covers(filter_: str, prefix: str | None, exact: bool) -> bool:
@@ -142,7 +159,7 @@ class Waits:
                 filters missing and those held besides.
             PublisherClosedError: the Hook Manager was closed meanwhile.
         """
-        wanted = set(filters)
+        wanted = set(key_filters(filters))
 
         def done() -> bool:
             held = {s.filter for s in self._ledger.active(since)}
@@ -184,7 +201,7 @@ class Waits:
         timeout: float,
         matched: Callable[[], int] | None = None,
     ) -> list[str]:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds("timeout", timeout)
         with self._cond:
             while not done():
                 if self._closed:
@@ -245,7 +262,7 @@ class Waits:
             ReportTimeoutError: no matching report within ``timeout`` seconds; the message
                 lists the reports seen as ``(hook_id, rc)``.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds("timeout", timeout)
         with self._cond:
             while True:
                 candidates = self._reports_after(since)

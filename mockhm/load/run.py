@@ -47,6 +47,7 @@ from mockhm.load.pacing import Arrivals, Shape, iter_schedule, scheduled_count
 from mockhm.load.render import BUFFER_BYTES, CHUNK, Chunk, Frames, Plan, Renderer, stamp_point
 from mockhm.load.report import LoadReport, Threshold, parse_threshold
 from mockhm.load.send import Progress, pace
+from mockhm.wire.keys import key_filters
 from mockhm.wire.message import HookEvent, WireMessage
 
 __all__ = [
@@ -282,6 +283,8 @@ def run_load(
     """
     criteria = [parse_threshold(t) if isinstance(t, str) else t for t in thresholds]  # before any send
     stamp = stamp or acks
+    if ack_filters is not None:
+        ack_filters = key_filters(ack_filters, "ack_filters")
     stamp_keys = acknowledging_filters(hm, ack_filters) if acks else None
     if isinstance(source, Rendered):
         chunks: Iterable[Chunk] = source.chunks()

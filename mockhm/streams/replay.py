@@ -25,6 +25,7 @@ from mockhm.streams.renumber import KINDS, id_strides, rewrite_ids
 from mockhm.streams.scenario import Scenario, TimedMessage
 from mockhm.streams.sources import ReplaySource, describe_frames, load_source
 from mockhm.wire.errors import InvalidArgumentError, ScenarioError
+from mockhm.wire.keys import key_filters
 
 if TYPE_CHECKING:
     from mockhm.hookmanager.manager import HookManager
@@ -154,7 +155,7 @@ def schedule(
     length = offsets[-1] if offsets else 0.0
     between = length / (len(msgs) - 1) if len(msgs) > 1 else 0.0
     strides = id_strides(msgs) if loop > 1 and rewrite else dict.fromkeys(KINDS, 0)
-    prefixes = tuple(f.encode("ascii") for f in filters)
+    prefixes = tuple(f.encode("ascii") for f in key_filters(filters))
     out = Schedule([], [], [], 0)
     dropped = 0
     timed = not math.isinf(speed)

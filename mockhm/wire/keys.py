@@ -8,6 +8,7 @@ key apart again (for subscribers, captures and validation).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -120,3 +121,13 @@ def parse_key(key: str | bytes) -> ParsedKey:
     if _OBJECT.fullmatch(stripped) or _STATE.fullmatch(stripped) or _SERVICE.fullmatch(stripped):
         hint = " (these keys end with exactly one space)"
     raise KeyFormatError(f"not a Hook Manager key: {text!r}{hint}; expected {KEY_FORMS}", text)
+
+
+def key_filters(filters: Iterable[str], name: str = "filters") -> tuple[str, ...]:
+    """``filters`` as a tuple of key prefixes; TypeError for one string (it would be split into
+    one-letter filters, and ``"E"`` matches every key)."""
+    if isinstance(filters, (str, bytes)):
+        raise TypeError(
+            f"{name}={filters!r}: expected a list of filters, not one string; write [{filters!r}]"
+        )
+    return tuple(filters)

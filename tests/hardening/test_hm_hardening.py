@@ -204,3 +204,85 @@ def test_bad_knobs_are_our_errors(knobs: dict[str, object]) -> None:
     """``hwm=-1`` used to reach libzmq (``ZMQError: Invalid argument``)."""
     with pytest.raises(MockHMError, match=r"expected an integer >= \d, or None"):
         HookManager(LOOP, None, **knobs)  # type: ignore[arg-type]
+
+
+def test_a_frame_that_is_not_bytes_is_refused_before_anything_is_sent(
+    zmq_context: zmq.Context[zmq.Socket[bytes]],
+) -> None:
+    """The key went out with SNDMORE before the content failed: the next message was glued to it
+    (the subscriber got [KEY1, KEY2, C2] while the journal said [(KEY2, C2)])."""
+    with HookManager(LOOP, None) as hm:
+        sub = _sub(zmq_context, hm.events_endpoint)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        hm.wait_for_subscribers(1)
+        with pytest.raises(TypeError, match="frame 2 is NoneType"):
+            hm.send_frames([b"KEY1", None])  # type: ignore[list-item]
+        with pytest.raises(TypeError, match="frame 2 is str"):
+            hm.send_many([[b"K0", b"C0"], [b"KEY1", "text"]])  # type: ignore[list-item]
+        hm.send_frames([b"KEY2", bytearray(b"C2")])  # a bytes-like frame is sent as bytes
+        assert [sub.recv_multipart() for _ in range(2)] == [[b"K0", b"C0"], [b"KEY2", b"C2"]]
+        assert hm.journal == [(b"K0", b"C0"), (b"KEY2", b"C2")]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda hm: hm.wait_for_subscribers(1, timeout=float("nan")),
+        lambda hm: hm.wait_for_filters({"EVENT"}, timeout=float("nan")),
+        lambda hm: hm.wait_for_report(timeout=float("nan")),
+        lambda hm: hm.wait_for_subscribers(1, timeout=-1),
+    ],
+    ids=["subscribers", "filters", "report", "negative"],
+)
+def test_a_wait_with_a_timeout_that_is_not_seconds_is_refused(call: object) -> None:
+    """A NaN timeout waited for ever (``remaining <= 0`` is never true)."""
+    with HookManager(LOOP, LOOP) as hm, pytest.raises(MockHMError, match=r"timeout=.*expected seconds"):
+        call(hm)  # type: ignore[operator]
+
+
+def test_arguments_are_checked_before_sockets_are_closed_or_taken_down() -> None:
+    """``ack="ACK"`` killed the I/O thread at the first report; ``close(linger=inf)`` and
+    ``restarted(downtime=inf)`` raised after closing the sockets, leaving the manager closed
+    with its ports bound, or down for good."""
+    with pytest.raises(MockHMError, match="ack='ACK'; expected bytes"):
+        HookManager(LOOP, LOOP, ack="ACK")  # type: ignore[arg-type]
+    with HookManager(LOOP, LOOP) as hm:
+        with pytest.raises(MockHMError, match="linger=inf; expected finite seconds"):
+            hm.close(linger=float("inf"))
+        assert not hm.closed
+        with (
+            pytest.raises(MockHMError, match="downtime=inf; expected finite seconds"),
+            hm.restarted(downtime=float("inf")),
+        ):
+            pass
+        hm.publish(state_event("VM", 1, "ACTIVE", "RUNNING"))  # still up
+
+
+def test_a_string_where_a_list_of_filters_is_expected_is_refused() -> None:
+    """``wait_for_filters("EVENT")`` waited for the filters E, N, T and V."""
+    with HookManager(LOOP, None) as hm, pytest.raises(TypeError, match="a list of filters, not one string"):
+        hm.wait_for_filters("EVENT", timeout=0.1)
+
+
+@pytest.mark.parametrize("item", [None, 5, b"abc", "EVENT API x 1", {"a": b"b"}, ["key", "content"]])
+def test_publish_of_what_is_not_a_message_names_what_it_takes(item: object) -> None:
+    """These raised RecursionError, or "argument after * must be an iterable"."""
+    with HookManager(LOOP, None) as hm, pytest.raises(TypeError, match="cannot publish"):
+        hm.publish(item)  # type: ignore[arg-type]
+
+
+def test_replay_record_and_load_refuse_one_string_for_their_filters(tmp_path: object) -> None:
+    """``filters="EVENT API"`` became the filters E, V, N, T, " ", A, P, I: replay sent all 94
+    messages of vm-lifecycle, record subscribed to everything."""
+    from pathlib import Path
+
+    from mockhm import record, replay, run_load
+
+    with HookManager(LOOP, None) as hm:
+        with pytest.raises(TypeError, match=r"filters='EVENT API': expected a list of filters"):
+            replay("vm-lifecycle", hm, filters="EVENT API", speed=0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"ack_filters='EVENT STATE'"):
+            run_load(hm, [(b"K", b"C")], None, count=1, acks=True, ack_filters="EVENT STATE")  # type: ignore[arg-type]
+        assert hm.statistics().sent == 0
+        with pytest.raises(TypeError, match=r"filters='EVENT STATE'"):
+            record(hm.events_endpoint, Path(str(tmp_path)) / "r.jsonl", filters="EVENT STATE", count=1)  # type: ignore[arg-type]

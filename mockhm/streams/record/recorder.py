@@ -20,6 +20,7 @@ from mockhm.hookmanager.endpoints import EndpointError, check_endpoint
 from mockhm.streams.capturefile import CaptureRecord, CaptureWriter, make_header
 from mockhm.streams.record.scrub import Scrubber
 from mockhm.wire.errors import InvalidArgumentError, MockHMError
+from mockhm.wire.keys import key_filters
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Recorder:
             check_endpoint(endpoint, bind=False)
         except EndpointError as err:
             raise InvalidArgumentError(f"cannot record: {err}") from None
+        filters = key_filters(filters)
         bad = [f for f in filters if not isinstance(f, str) or not f.isascii()]
         if bad:
             raise InvalidArgumentError(
