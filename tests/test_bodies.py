@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from mockhm import PROFILES, api_event, document_state_event, retry_message, state_event, vmmonitor_event
+from mockhm import (
+    PROFILES,
+    MockHMError,
+    api_event,
+    check_message,
+    document_state_event,
+    retry_message,
+    state_event,
+    vmmonitor_event,
+)
 from mockhm.wire.bodies import format_double, render_value
 from mockhm.wire.defaults import default_vm
 
@@ -294,3 +303,29 @@ def test_ill_formed_only_on_purpose() -> None:
         api_event("one.vm.action", ["poweroff", 9], success=False, error="[x] a < b", profile="7.0").label
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("build", "says"),
+    [
+        # events no oned publishes were built, and the checks passed them
+        (lambda: state_event("VM", 1, "DONE", "RUNNING"), "a VM in DONE has LCM_STATE LCM_INIT"),
+        (lambda: state_event("VM", 1, "POWEROFF", "BOOT"), "BOOT is a state of ACTIVE VMs only"),
+        (lambda: state_event("VM", True, "ACTIVE", "RUNNING"), "resource_id=True; expected an object id"),
+        (lambda: state_event("VM", -1, "PENDING"), "resource_id=-1"),
+        # internals leaked: KeyError, AttributeError
+        (lambda: state_event("VM", 1, "ACTIVE", "RUNNING", prev_state="BOGUS"), "prev_state='BOGUS'; expected one of"),
+        (lambda: api_event("one.vm.action", ["x", 5], success=False, error_code="NOPE"), "error_code='NOPE'"),
+        (lambda: api_event("one.vm.action", ["x", 5], success=False, error_code=None), "error_code=None"),
+        (lambda: state_event("VM", 1, "PENDING", profile=7.4), "profile 7.4 is a float; give the release as a string"),
+    ],
+)  # fmt: skip
+def test_builders_refuse_what_oned_never_publishes(build: Any, says: str) -> None:
+    with pytest.raises(MockHMError, match=re.escape(says)):
+        build()
+
+
+def test_check_message_reports_text_frames_as_a_problem() -> None:
+    """It raised AttributeError (str has no decode)."""
+    problems = check_message(["EVENT API one.vm.allocate 1", "abc"])  # type: ignore[list-item]
+    assert [p.code for p in problems] == ["frames"] and "frame 1 is str" in problems[0].reason

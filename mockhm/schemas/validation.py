@@ -273,7 +273,13 @@ def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = No
     p = get_profile(profile)
     if len(frames) != 2:
         return [Problem("frames", f"expected 2 frames (key, content), got {len(frames)}")]
-    raw_key, content = frames
+    not_bytes = [
+        i for i, f in enumerate(frames, start=1) if not isinstance(f, (bytes, bytearray, memoryview))
+    ]
+    if not_bytes:
+        kind = type(frames[not_bytes[0] - 1]).__name__
+        return [Problem("frames", f"frame {not_bytes[0]} is {kind}; frames are bytes, as received")]
+    raw_key, content = (bytes(f) for f in frames)
     problems: list[Problem] = []
     key: str | None = None
     try:

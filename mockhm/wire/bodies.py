@@ -13,6 +13,7 @@ from xml.parsers import expat
 
 from mockhm.wire.calls import MASKED_POSITIONS, carries_extra, check_call
 from mockhm.wire.documents import HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm.wire.errors import InvalidArgumentError
 from mockhm.wire.keys import RETRY_KEY, api_key, state_keys
 from mockhm.wire.message import HookEvent, b64encode
 from mockhm.wire.profiles import Profile, get_profile
@@ -161,7 +162,14 @@ def api_event(
             ret = f"<![CDATA[{ret}]]>"
         outs = [("true"), ret, "0"]
     else:
-        code = ERROR_CODES[error_code] if isinstance(error_code, str) else error_code
+        if isinstance(error_code, str) and error_code in ERROR_CODES:
+            code = ERROR_CODES[error_code]
+        elif isinstance(error_code, int) and not isinstance(error_code, bool):
+            code = error_code
+        else:
+            raise InvalidArgumentError(
+                f"error_code={error_code!r}; expected a number or one of {', '.join(ERROR_CODES)}"
+            )
         message = error if error is not None else f"[{call}] Error."
         if prof.error_cdata:
             message = f"<![CDATA[{message}]]>"

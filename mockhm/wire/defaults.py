@@ -10,6 +10,8 @@ import dataclasses
 from typing import Final
 
 from mockhm.wire.documents import History, HostDocument, ImageDocument, VmDocument, VnetDocument
+from mockhm.wire.errors import InvalidArgumentError
+from mockhm.wire.states import LCM_STATES, VM_STATES
 
 EPOCH: Final[int] = 1764250000
 
@@ -129,7 +131,19 @@ def default_document(
 ) -> VmDocument | HostDocument | ImageDocument | VnetDocument:
     """A default document of HOOK_OBJECT ``obj`` with ``fields`` set on it."""
     doc: VmDocument | HostDocument | ImageDocument | VnetDocument
+    if isinstance(resource_id, bool) or not isinstance(resource_id, int) or resource_id < 0:
+        raise InvalidArgumentError(
+            f"resource_id={resource_id!r}; expected an object id, an integer 0 or more"
+        )
     if obj == "VM":
+        if state != "ACTIVE" and lcm_state not in (None, "LCM_INIT"):
+            raise InvalidArgumentError(
+                f"a VM in {state} has LCM_STATE LCM_INIT; {lcm_state} is a state of ACTIVE VMs only"
+            )
+        for name in ("prev_state", "prev_lcm_state"):
+            table = VM_STATES if name == "prev_state" else LCM_STATES
+            if name in fields and fields[name] not in table:
+                raise InvalidArgumentError(f"{name}={fields[name]!r}; expected one of {', '.join(table)}")
         doc = default_vm(resource_id, state, lcm_state or "LCM_INIT")
     elif obj == "HOST":
         doc = default_host(resource_id, state)

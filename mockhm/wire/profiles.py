@@ -241,6 +241,10 @@ def get_profile(name: str | Profile | None = None) -> Profile:
         return name
     if name is None:
         return PROFILES[DEFAULT_PROFILE]
+    if not isinstance(name, str):  # 5.10 as a float would be 5.1
+        raise UnknownProfileError(
+            f"profile {name!r} is a {type(name).__name__}; give the release as a string, e.g. '7.4' or '5.10'"
+        )
     if name in PROFILES:
         return PROFILES[name]
     try:
