@@ -190,3 +190,20 @@ def test_errors_name_what_exists(cloud: Cloud) -> None:
         cloud.vm_action(0, "dploy")
     with pytest.raises(CloudError, match=r"only RUNNING VMs migrate"):
         cloud.vm_migrate(0)
+
+
+def test_image_and_network_states_of_unknown_objects_or_states_are_cloud_errors() -> None:
+    """They raised KeyError, and an unknown state was set before being refused (the next
+    net_delete then raised KeyError)."""
+    from mockhm import Cloud, CloudError
+
+    cloud = Cloud()
+    cloud.new_net("n")
+    for call, says in (
+        (lambda: cloud.image_state(9, "READY"), "no image 9"),
+        (lambda: cloud.net_state(9, "READY"), "no network 9"),
+        (lambda: cloud.net_state(0, "BOGUS"), "network state 'BOGUS'; expected one of"),
+    ):
+        with pytest.raises(CloudError, match=says):
+            call()
+    assert cloud.nets[0].state != "BOGUS"

@@ -16,6 +16,7 @@ from mockhm.oned.hosts import HostOperations
 from mockhm.oned.state import CloudError
 from mockhm.wire.bodies import ApiValue, retry_message
 from mockhm.wire.documents import ImageDocument, VnetDocument
+from mockhm.wire.states import IMAGE_STATES, NET_STATES
 
 
 class ObjectOperations(HostOperations):
@@ -78,7 +79,13 @@ class ObjectOperations(HostOperations):
 
     def image_state(self, iid: int, state: str) -> Events:
         """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED."""
-        image = self.images[iid]
+        image = self.images.get(iid)
+        if image is None:
+            raise CloudError(
+                f"no image {iid}; images are {sorted(self.images)}", code="NO_EXISTS", resp_id=iid
+            )
+        if state not in IMAGE_STATES:
+            raise CloudError(f"image state {state!r}; expected one of {', '.join(IMAGE_STATES)}")
         image.state = state
         self.advance(1, 5)
         if "IMAGE" not in self.profile.state_objects:
@@ -125,7 +132,13 @@ class ObjectOperations(HostOperations):
 
     def net_state(self, nid: int, state: str) -> Events:
         """Set a network's state; UPDATE_FAILURE prints as an empty STATE."""
-        net = self.nets[nid]
+        net = self.nets.get(nid)
+        if net is None:
+            raise CloudError(
+                f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
+            )
+        if state not in NET_STATES:
+            raise CloudError(f"network state {state!r}; expected one of {', '.join(NET_STATES)}")
         net.state = state
         self.advance(1, 5)
         if "NET" not in self.profile.state_objects:
