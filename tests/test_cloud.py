@@ -195,8 +195,6 @@ def test_errors_name_what_exists(cloud: Cloud) -> None:
 def test_image_and_network_states_of_unknown_objects_or_states_are_cloud_errors() -> None:
     """They raised KeyError, and an unknown state was set before being refused (the next
     net_delete then raised KeyError)."""
-    from mockhm import Cloud, CloudError
-
     cloud = Cloud()
     cloud.new_net("n")
     for call, says in (
