@@ -86,6 +86,10 @@ def test_steps_and_spike_shapes() -> None:
     assert len(spike) == 150 + 500  # 1.5 s at 100/s + 0.5 s at 1000/s
     during = [o for o in spike if 1_000_000_000 <= o < 1_500_000_000]
     assert len(during) == 500
+    # a spike that does not fit was caught only when ``at`` was negative (precedence of `not`)
+    for at, length in ((5.0, 0.5), (1.5, 1.0), (-1.0, 0.5), (0.5, 0.0), (float("nan"), 0.5)):
+        with pytest.raises(ValueError, match=r"must fit in 2 s"):
+            Shape.spike(10, 50, 2.0, at, length)
 
 
 def test_poisson_arrivals_are_seeded_and_keep_the_mean_rate() -> None:

@@ -101,7 +101,7 @@ class Shape:
     @classmethod
     def spike(cls, base: float, peak: float, duration: float, at: float, length: float) -> Shape:
         """``base`` per second, jumping to ``peak`` at ``at`` seconds for ``length`` seconds."""
-        if not at >= 0 and at + length <= duration and length > 0:
+        if not (at >= 0 and length > 0 and at + length <= duration):  # also NaN
             raise ValueError(f"spike at {at:g} s lasting {length:g} s must fit in {duration:g} s")
         pts = (
             (0.0, base),
