@@ -251,3 +251,13 @@ def test_count_limits_what_is_sent_after_loops_and_filters(tmp_path: Path) -> No
     assert report.sent == 5
     with pytest.raises(InvalidArgumentError, match="count=-1; expected an integer, 0 or more"):
         replay(msgs, None, count=-1, dry_run=True)
+
+
+def test_count_stops_building_the_schedule_and_offsets_must_be_finite() -> None:
+    """``loop=10**5, count=5`` built the whole 9.4M-message schedule first; an offset of inf
+    waited for ever."""
+    report = replay("vm-lifecycle", None, loop=10**6, count=5, dry_run=True, speed=math.inf, echo=None)
+    assert (report.sent, report.planned) == (5, 5)
+    msgs = [TimedMessage(0.0, (b"RETRY", b"eA== ")), TimedMessage(math.inf, (b"RETRY", b"eA== "))]
+    with pytest.raises(InvalidArgumentError, match=r"message 2: offset t=inf; expected a finite number"):
+        replay(msgs, None, dry_run=True, echo=None)

@@ -129,12 +129,14 @@ def schedule(
     loop: int = 1,
     filters: Sequence[str] = (),
     rewrite: bool = True,
+    count: int | None = None,
 ) -> Schedule:
     """The schedule of a replay and how many messages the filters dropped.
 
     Offsets come from the source's own offsets (gaps clamped to ``max_gap``, offsets that
     go back treated as no gap), divided by ``speed``.  Loop ``k`` starts one mean gap
-    after loop ``k-1`` ends, its ids shifted by ``k`` × the largest id seen + 1.
+    after loop ``k-1`` ends, its ids shifted by ``k`` × the largest id seen + 1.  ``count``
+    stops the schedule after that many sends (a long ``loop`` is not built past it).
     """
     speed = check_speed(speed)
     if isinstance(loop, bool) or not isinstance(loop, int) or loop < 1:
@@ -145,8 +147,10 @@ def schedule(
     offsets: list[float] = []
     current = 0.0
     latest = msgs[0].t if msgs else 0.0
-    for m in msgs:
+    for n, m in enumerate(msgs, start=1):
         t = m.t
+        if not math.isfinite(t):
+            raise InvalidArgumentError(f"message {n}: offset t={t!r}; expected a finite number of seconds")
         if t > latest:  # offsets that go back are no gap
             gap = t - latest
             latest = t
@@ -160,6 +164,8 @@ def schedule(
     dropped = 0
     timed = not math.isinf(speed)
     for k in range(loop):
+        if count is not None and len(out.frames) >= count:
+            break
         shift = {kind: k * s for kind, s in strides.items()}
         base = k * (length + between)
         kept = [
@@ -256,7 +262,9 @@ def replay(
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
         raise InvalidArgumentError(f"count={count!r}; expected an integer, 0 or more, or None for all")
     src = load_source(source)
-    offsets, frames, loops, dropped = schedule(src, speed=speed, max_gap=max_gap, loop=loop, filters=filters)
+    offsets, frames, loops, dropped = schedule(
+        src, speed=speed, max_gap=max_gap, loop=loop, filters=filters, count=count
+    )
     if count is not None:
         offsets, frames, loops = offsets[:count], frames[:count], loops[:count]
     if not dry_run and hookmanager is None:
