@@ -90,6 +90,10 @@ def test_steps_and_spike_shapes() -> None:
     for at, length in ((5.0, 0.5), (1.5, 1.0), (-1.0, 0.5), (0.5, 0.0), (float("nan"), 0.5)):
         with pytest.raises(ValueError, match=r"must fit in 2 s"):
             Shape.spike(10, 50, 2.0, at, length)
+    # NaN and inf raised "cannot convert float NaN to integer" and OverflowError later
+    for rate, duration in ((100, float("nan")), (100, float("inf")), (float("inf"), 1.0)):
+        with pytest.raises(ValueError, match="must be a finite number"):
+            Shape.constant(rate, duration)
 
 
 def test_poisson_arrivals_are_seeded_and_keep_the_mean_rate() -> None:

@@ -15,6 +15,7 @@ when several clients call at once.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -55,8 +56,8 @@ class DriverClock:
     ) -> None:
         if mode not in DRIVER_MODES:
             raise ValueError(f"drivers={mode!r}; expected one of {', '.join(map(repr, DRIVER_MODES))}")
-        if not speed > 0:
-            raise ValueError(f"speed={speed!r}: model seconds per wall second must be > 0")
+        if not 0 < speed < math.inf:
+            raise ValueError(f"speed={speed!r}: model seconds per wall second, a finite number > 0")
         self.oned = oned
         self.mode: DriverMode = mode
         self.speed = float(speed)

@@ -28,6 +28,7 @@ from mockhm.frontend.rpcserver import I8, RpcFault, RpcServer
 from mockhm.hookmanager.manager import HookManager
 from mockhm.oned.methods import METHODS
 from mockhm.wire.calls import calls
+from mockhm.wire.errors import PublisherClosedError
 from mockhm.wire.message import HookEvent
 from mockhm.wire.profiles import Profile, get_profile
 from mockhm.wire.reports import HookReport
@@ -49,6 +50,8 @@ class ExposedFrontEndWarning(UserWarning):
 
 def parse_auth(auth: str) -> tuple[str, str]:
     """``"USER:PASSWORD"`` -> ``(user, password)``; a clear error for anything else."""
+    if not isinstance(auth, str):
+        raise ValueError(f"auth {auth!r}: expected USER:PASSWORD, e.g. {DEFAULT_AUTH!r}")
     user, sep, password = auth.partition(":")
     if not sep or not user or not password:
         raise ValueError(f"auth {auth!r}: expected USER:PASSWORD, e.g. {DEFAULT_AUTH!r}")
@@ -126,6 +129,10 @@ class FrontEnd:
     ) -> None:
         user, password = parse_auth(auth)
         host, port = parse_url(url)
+        if hookmanager is not None and hookmanager.closed:
+            raise PublisherClosedError(
+                "the Hook Manager given to FrontEnd is closed: its events would be lost"
+            )
         self.session = f"{user}:{password}"
         self._own_hm = hookmanager is None
         if oned is None:

@@ -78,6 +78,10 @@ class Statistics:
     counted as refused, even in lossless mode)."""
 
 
+#: The largest HWM and kept count accepted (libzmq's options are C ints).
+_INT_MAX: Final = 2**31 - 1
+
+
 class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
     """A mock ``one_hm``: publishes hook events, answers ``ACK`` to hook reports.
 
@@ -145,8 +149,16 @@ class HookManager(Sending, ReportChannel, Waits, Oracle, Restarts):
         self._journal_on = journal
         for name, value in (("keep_reports", keep_reports), ("keep_journal", keep_journal), ("hwm", hwm)):
             low = 0 if name == "hwm" else 1
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
-                raise InvalidArgumentError(f"{name}={value!r}; expected an integer >= {low}, or None")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _INT_MAX
+            ):
+                raise InvalidArgumentError(
+                    f"{name}={value!r}; expected an integer {low}..{_INT_MAX}, or None"
+                )
+        if context is not None and not isinstance(context, zmq.Context):
+            raise InvalidArgumentError(
+                f"context={context!r}; expected a zmq.Context, or None for the global one"
+            )
         self.keep_reports = keep_reports
         self.keep_journal = keep_journal
         #: Warnings about the binds (outside loopback), for banners.

@@ -72,8 +72,10 @@ class Shape:
     @classmethod
     def constant(cls, rate: float, duration: float | None = None) -> Shape:
         """``rate`` messages per second for ``duration`` seconds (or until a count is reached)."""
-        if rate <= 0:
-            raise ValueError(f"constant rate must be > 0, got {rate}")
+        if not 0 < rate < math.inf:
+            raise ValueError(f"constant rate must be a finite number > 0, got {rate}")
+        if duration is not None and not 0 <= duration < math.inf:
+            raise ValueError(f"duration must be a finite number of seconds, 0 or more, got {duration}")
         if duration is None:
             return cls(((0.0, rate),), f"constant {rate:g}/s", open_ended=True)
         return cls(((0.0, rate), (duration, rate)), f"constant {rate:g}/s for {duration:g} s")

@@ -39,6 +39,8 @@ def mixed_day(
     :func:`last_execution`); without one, no RETRY is sent: a retry of an execution that never
     happened would make a real HEM run a hook it may not have.
     """
+    if isinstance(vms_per_round, bool) or not isinstance(vms_per_round, int) or vms_per_round < 1:
+        raise ValueError(f"vms_per_round={vms_per_round!r}; expected an integer, 1 or more")
     for _ in range(3):
         yield from cloud.host_allocate()
     for hid in list(cloud.hosts):

@@ -199,11 +199,32 @@ def test_journal_can_be_bounded_and_counts_stay_exact() -> None:
         assert hm.statistics().sent == 200
 
 
-@pytest.mark.parametrize("knobs", [{"hwm": -1}, {"keep_reports": 0}, {"keep_journal": True}])
+@pytest.mark.parametrize(
+    "knobs", [{"hwm": -1}, {"keep_reports": 0}, {"keep_journal": True}, {"hwm": 2**40}, {"context": "x"}]
+)
 def test_bad_knobs_are_our_errors(knobs: dict[str, object]) -> None:
-    """``hwm=-1`` used to reach libzmq (``ZMQError: Invalid argument``)."""
-    with pytest.raises(MockHMError, match=r"expected an integer >= \d, or None"):
+    """``hwm=-1`` used to reach libzmq (``ZMQError: Invalid argument``), ``hwm=2**40`` raised
+    OverflowError, ``context="x"`` AttributeError."""
+    with pytest.raises(
+        MockHMError, match=r"expected an integer \d\.\.2147483647, or None|expected a zmq.Context"
+    ):
         HookManager(LOOP, None, **knobs)  # type: ignore[arg-type]
+
+
+def test_front_end_arguments_are_checked(tmp_path: object) -> None:
+    """A closed Hook Manager was accepted (the first call changed the model, then its events were
+    lost); ``speed=inf`` raised OverflowError at the first call; ``auth=None`` AttributeError."""
+    from mockhm import FrontEnd, PublisherClosedError
+
+    closed = HookManager(LOOP, None)
+    closed.close()
+    with pytest.raises(PublisherClosedError, match="is closed"):
+        FrontEnd(closed, url="http://127.0.0.1:0/RPC2")
+    with HookManager(LOOP, None) as hm:
+        with pytest.raises(ValueError, match="speed=inf: model seconds per wall second, a finite number"):
+            FrontEnd(hm, url="http://127.0.0.1:0/RPC2", speed=float("inf"))
+        with pytest.raises(ValueError, match="auth None: expected USER:PASSWORD"):
+            FrontEnd(hm, url="http://127.0.0.1:0/RPC2", auth=None)  # type: ignore[arg-type]
 
 
 def test_a_frame_that_is_not_bytes_is_refused_before_anything_is_sent(
