@@ -352,3 +352,14 @@ def test_migrate_to_the_host_the_vm_runs_on_is_refused(oned: Oned) -> None:
             False, f"[one.vm.migrate] VM is already running on host [{hid}] and datastore [0]", 2048, -1,
         ]  # fmt: skip
     assert oned.pending() == 0 and oned.cloud.vms[vid].lcm_state == "RUNNING"
+
+
+@pytest.mark.parametrize("kind", [5, -1, 2])
+def test_an_update_type_other_than_replace_or_merge_is_refused(oned: Oned, kind: int) -> None:
+    """Any type other than 0 merged (src/rm/api/VirtualMachineAPI.cc and SharedAPI.cc@release-7.4.0:
+    'Wrong update type', RPC_API)."""
+    vid = running_vm(oned)
+    for method, oid in (("one.vm.update", vid), ("one.host.update", 0)):
+        reply = oned.call(method, [S, oid, 'A="1"', kind])
+        assert reply.response[:3] == [False, f"[{method}] Wrong update type", 4096]
+    assert "A" not in oned.cloud.vms[vid].user_template

@@ -11,7 +11,7 @@ from typing import Any
 
 from mockhm.oned.hooks import Hook, HookError, build_hook
 from mockhm.oned.methods_vm import Result, parse
-from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import Failure, no_exists, update_replaces
 from mockhm.oned.requests import OnedBase as Oned
 from mockhm.wire.bodies import retry_message
 
@@ -38,7 +38,7 @@ def hook_info(oned: Oned, args: list[Any]) -> Result:
 
 def hook_update(oned: Oned, args: list[Any]) -> Result:
     hook = _hook(oned, args[0])
-    replace = (args[2] if len(args) > 2 else 0) == 0
+    replace = update_replaces(args)
     attrs = parse(args[1])
     base = [] if replace else [(k, v) for k, v in hook.template.items() if isinstance(v, (str, dict))]
     merged = dict(base)

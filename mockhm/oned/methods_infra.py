@@ -9,7 +9,7 @@ from mockhm.oned.drivers import MONITOR_DELAY
 from mockhm.oned.methods_vm import Result, parse
 from mockhm.oned.names import name_problem
 from mockhm.oned.pools import Datastore, cluster_xml, group_xml, merge, user_xml
-from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import Failure, no_exists, update_replaces
 from mockhm.oned.requests import OnedBase as Oned
 from mockhm.traffic.rules import mac_for_ip
 
@@ -69,7 +69,7 @@ def host_status(oned: Oned, args: list[Any]) -> Result:
 def host_update(oned: Oned, args: list[Any]) -> Result:
     hid, text = args[0], args[1]
     host = oned.cloud._host(hid)
-    host.template = merge(host.template, parse(text), replace=(args[2] if len(args) > 2 else 0) == 0)
+    host.template = merge(host.template, parse(text), replace=update_replaces(args))
     return hid, oned.api("one.host.update", args, hid)
 
 

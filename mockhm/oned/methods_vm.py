@@ -10,7 +10,7 @@ from typing import Any
 
 from mockhm.oned.names import name_problem
 from mockhm.oned.pools import VmTemplate, merge
-from mockhm.oned.requests import Failure, no_exists
+from mockhm.oned.requests import Failure, no_exists, update_replaces
 from mockhm.oned.requests import OnedBase as Oned
 from mockhm.oned.state import CloudError
 from mockhm.oned.template import Attribute, TemplateSyntaxError, parse_template
@@ -93,8 +93,8 @@ def vm_migrate(oned: Oned, args: list[Any]) -> Result:
 
 def vm_update(oned: Oned, args: list[Any]) -> Result:
     vid, text = args[0], args[1]
-    replace = (args[2] if len(args) > 2 else 0) == 0
     vm = oned.cloud._vm(vid)
+    replace = update_replaces(args)
     vm.user_template = merge(vm.user_template, parse(text), replace=replace)
     return vid, oned.api("one.vm.update", args, vid)
 

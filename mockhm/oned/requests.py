@@ -112,3 +112,12 @@ def _value(value: object) -> ApiValue:
 
 def _values(args: Sequence[object]) -> list[ApiValue]:
     return [_value(a) for a in args]
+
+
+def update_replaces(args: Sequence[object]) -> bool:
+    """The update type of ``one.*.update`` (``args[2]``): ``True`` for 0 (replace), ``False`` for
+    1 (merge); :class:`Failure` RPC_API for anything else, as ``SharedAPI::update`` answers."""
+    kind = args[2] if len(args) > 2 else 0
+    if kind not in (0, 1):
+        raise Failure("RPC_API", "Wrong update type")
+    return kind == 0
