@@ -363,3 +363,10 @@ def test_an_update_type_other_than_replace_or_merge_is_refused(oned: Oned, kind:
         reply = oned.call(method, [S, oid, 'A="1"', kind])
         assert reply.response[:3] == [False, f"[{method}] Wrong update type", 4096]
     assert "A" not in oned.cloud.vms[vid].user_template
+
+
+def test_an_unknown_action_on_an_unknown_vm_is_no_exists(oned: Oned) -> None:
+    """The action was checked first ('Action "bogus" is not supported', 2048); oned gets the VM
+    first, as captures-7.4.0/7.4.0-api-errors.jsonl shows for a known action."""
+    reply = oned.call("one.vm.action", [S, "bogus", 9999])
+    assert reply.response == [False, "[one.vm.action] Error getting virtual machine [9999].", 1024, 9999]

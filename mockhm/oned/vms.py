@@ -226,12 +226,12 @@ class VmTransitions(CloudBase):
     def action_sync(self, vid: int, action: str) -> Events:
         """``one.vm.action``: the synchronous events (API event included, in oned's order);
         the rest is queued.  Raises :class:`CloudError` as oned refuses."""
+        vm = self._vm(vid)  # oned looks the VM up first: an unknown VM is NO_EXISTS whatever the action
         if action not in VM_ACTION_NAMES:
             raise CloudError(
                 f"unknown VM action {action!r}; expected one of {', '.join(VM_ACTION_NAMES)}",
                 oned=f'Action "{action}" is not supported',
             )
-        vm = self._vm(vid)
         api = self._api("one.vm.action", [action, vid], result=vid)
         state, lcm = vm.state, vm.lcm_state
         running = state == _ACTIVE and lcm == "RUNNING"
