@@ -244,7 +244,13 @@ class FrontEnd:
         return self.hm.publish(events) if events else 0
 
     def call(self, method: str, *params: object) -> object:
-        """Make one call in-process, exactly as an XML-RPC client would (session included)."""
+        """Make one call in-process, exactly as an XML-RPC client would (session included).
+
+        Raises:
+            PublisherClosedError: the front-end is closed (its events could not be published).
+        """
+        if self._closed:
+            raise PublisherClosedError("the mock front-end is closed")
         return self.server.dispatch(method, list(params))
 
     def _handle(self, method: str, params: Sequence[object]) -> object:

@@ -235,6 +235,8 @@ class Waits:
     def _reports_after(self, mark: Mark | None) -> list[HookReport]:
         if mark is None:
             return list(self.reports)
+        if not isinstance(mark, Mark):
+            raise TypeError(f"since={mark!r}: expected a Mark, from hm.mark()")
         first = len(self.reports) - (self._reports_ever() - mark.reports)
         return self.reports[max(first, 0) :]
 
@@ -261,6 +263,7 @@ class Waits:
         Raises:
             ReportTimeoutError: no matching report within ``timeout`` seconds; the message
                 lists the reports seen as ``(hook_id, rc)``.
+            PublisherClosedError: the Hook Manager was closed meanwhile.
         """
         deadline = time.monotonic() + seconds("timeout", timeout)
         with self._cond:
@@ -269,8 +272,10 @@ class Waits:
                 for report in candidates:
                     if report.matches(hook_id, rc, where):
                         return report
+                if self._closed:  # as the subscription waits: not a timeout that never ran out
+                    raise PublisherClosedError("the mock Hook Manager is closed")
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
+                if remaining <= 0:
                     seen = [(r.hook_id, r.rc) for r in candidates]
                     after = " after the mark" if since is not None else ""
                     raise ReportTimeoutError(

@@ -173,6 +173,8 @@ _VALID_LOCK = threading.Lock()
 
 def validate_event(event: HookEvent) -> None:
     """:func:`validate_body` for a :class:`~mockhm.HookEvent` (its profile and first key)."""
+    if not hasattr(event, "body") or not hasattr(event, "keys"):
+        raise TypeError(f"cannot validate {type(event).__name__}; expected a HookEvent (or validate_body)")
     validate_body(event.body, profile=event.profile, key=event.keys[0] if event.keys else None)
 
 

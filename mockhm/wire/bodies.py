@@ -207,6 +207,8 @@ def vmmonitor_event(
     prof = get_profile(profile)
     if not prof.internal_vmmonitor:
         raise ValueError(f"one.internal.vmmonitor exists from 7.2, not in profile {prof.name}")
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results={results!r}: expected a mapping of QEMU_GA_EXEC results, name to text")
     params = "".join(
         _parameter(i, "IN", f"{k}={v}") for i, (k, v) in enumerate(sorted(results.items()), start=1)
     )
@@ -299,6 +301,8 @@ def retry_message(
     it once more into the body.
     """
     prof = get_profile(profile)
+    if not isinstance(arguments, str):
+        raise TypeError(f"arguments={arguments!r}: expected the execution's ARGUMENTS text (a str)")
     inner = b64encode(arguments.encode()).decode("ascii")
     body = (
         "<HOOK_MESSAGE>" + el("ARGUMENTS", inner) + el("HOOK_ID", hook_id)

@@ -12,7 +12,15 @@ import warnings
 import pytest
 import zmq
 
-from mockhm import BindError, HookManager, MockHMError, SubscriberTimeoutError, encode_report, state_event
+from mockhm import (
+    BindError,
+    HookManager,
+    MockHMError,
+    PublisherClosedError,
+    SubscriberTimeoutError,
+    encode_report,
+    state_event,
+)
 
 LOOP = "tcp://127.0.0.1:*"
 
@@ -307,3 +315,37 @@ def test_replay_record_and_load_refuse_one_string_for_their_filters(tmp_path: ob
         assert hm.statistics().sent == 0
         with pytest.raises(TypeError, match=r"filters='EVENT STATE'"):
             record(hm.events_endpoint, Path(str(tmp_path)) / "r.jsonl", filters="EVENT STATE", count=1)  # type: ignore[arg-type]
+
+
+def test_misused_objects_and_arguments_raise_errors_that_say_so() -> None:
+    """Each raised AttributeError from inside mockhm, or answered as if nothing was wrong."""
+    from mockhm import FrontEnd, retry_message, validate_event, vmmonitor_event
+
+    with pytest.raises(TypeError, match="since=3: expected a Mark"), HookManager(LOOP, None) as hm:
+        hm.reports_after(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="arguments=None: expected"):
+        retry_message(1, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="results=None: expected a mapping"):
+        vmmonitor_event(1, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="cannot validate str; expected a HookEvent"):
+        validate_event("x")  # type: ignore[arg-type]
+    with HookManager(LOOP, None) as hm:
+        fe = FrontEnd(hm, url="http://127.0.0.1:0/RPC2")
+        fe.close()
+        with pytest.raises(PublisherClosedError, match="front-end is closed"):
+            fe.call("one.system.version", fe.session)
+
+
+def test_a_report_wait_on_a_manager_closed_meanwhile_says_closed() -> None:
+    """It raised ReportTimeoutError "within 10 s" at once; the subscription waits said closed."""
+    import threading
+
+    hm = HookManager(LOOP, LOOP)
+    timer = threading.Timer(0.1, hm.close)
+    timer.start()
+    try:
+        with pytest.raises(PublisherClosedError, match="is closed"):
+            hm.wait_for_report(timeout=10)
+    finally:
+        timer.cancel()
+        hm.close()
