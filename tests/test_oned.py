@@ -370,3 +370,16 @@ def test_an_unknown_action_on_an_unknown_vm_is_no_exists(oned: Oned) -> None:
     first, as captures-7.4.0/7.4.0-api-errors.jsonl shows for a known action."""
     reply = oned.call("one.vm.action", [S, "bogus", 9999])
     assert reply.response == [False, "[one.vm.action] Error getting virtual machine [9999].", 1024, 9999]
+
+
+def test_a_network_with_a_bad_address_range_is_refused_and_not_created(oned: Oned) -> None:
+    """It answered fault -500 (AddressValueError) and the network was created anyway."""
+    before = len(oned.cloud.nets)
+    reply = oned.call(
+        "one.vn.allocate", [S, 'NAME="n"\nVN_MAD="dummy"\nAR=[TYPE="IP4",IP="not-an-ip",SIZE="4"]', -1]
+    )
+    assert reply.fault is None
+    assert reply.response[:3] == [
+        False, "[one.vn.allocate] Error allocating a new virtual network. Wrong or empty IP attribute", 16384,
+    ]  # fmt: skip
+    assert len(oned.cloud.nets) == before

@@ -3,6 +3,7 @@ users, groups and the cluster: handlers of :mod:`mockhm.oned.front`."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from mockhm.oned.drivers import MONITOR_DELAY
@@ -237,6 +238,9 @@ def vn_allocate(oned: Oned, args: list[Any]) -> Result:
     vn_mad = str(tmpl.get("VN_MAD", ""))
     if not vn_mad:
         raise Failure("ALLOCATE", "Error allocating a new virtual network. VN_MAD is mandatory.")
+    for ar in ars:  # AddressRange::init_ipv4 (src/vnm/AddressRange.cc@release-7.4.0), before anything exists
+        if ar.get("TYPE", "").upper() in ("IP4", "IP4_6") and not _ipv4(ar.get("IP", "")):
+            raise Failure("ALLOCATE", "Error allocating a new virtual network. Wrong or empty IP attribute")
     cloud = oned.cloud
     # VirtualNetwork::insert (src/vnm/VirtualNetwork.cc@release-7.4.0): VN_MAD, PHYDEV, BRIDGE
     # ("onebr" + id, or onebr.<VLAN_ID>), BRIDGE_TYPE by driver, SECURITY_GROUPS with 0
@@ -346,3 +350,11 @@ def cluster_info(oned: Oned, args: list[Any]) -> Result:
 
 def clusterpool_info(oned: Oned, args: list[Any]) -> Result:
     return "<CLUSTER_POOL>" + cluster_info(oned, [0])[0] + "</CLUSTER_POOL>", []  # type: ignore[operator]
+
+
+def _ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text.strip())
+    except ValueError:
+        return False
+    return True
