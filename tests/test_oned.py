@@ -228,7 +228,10 @@ def test_hooks_log_and_retry() -> None:
     o.record_execution(parse_report(encode_report(0, 0, arguments="QUJD", command="/bin/true")))
     info = str(o.call("one.hook.info", [S, 0]).response[1])
     assert "<HOOK_EXECUTION_RECORD><HOOK_ID>0</HOOK_ID><EXECUTION_ID>0</EXECUTION_ID>" in info
-    assert "<EXECUTION_ID>0</EXECUTION_ID>" in str(o.call("one.hooklog.info", [S, 0, 0, 0, 0]).response[1])
+    assert "<EXECUTION_ID>0</EXECUTION_ID>" in str(o.call("one.hooklog.info", [S, -1, -1, 0, 0]).response[1])
+    # HookPoolAPI::log_info: bounds 0 or more are strict (max 0: nothing), a negative hook id is every hook
+    assert "<HOOK_EXECUTION_RECORD>" not in str(o.call("one.hooklog.info", [S, 0, 0, -1, 0]).response[1])
+    assert "<EXECUTION_ID>0</EXECUTION_ID>" in str(o.call("one.hooklog.info", [S, 0, -1, -5, 0]).response[1])
     reply = o.call("one.hook.retry", [S, 0, 0])
     assert keys(reply.events) == ["RETRY", "EVENT API one.hook.retry 1"]
     assert o.call("one.hook.retry", [S, 0, 5]).response[1] == (

@@ -75,17 +75,22 @@ def hookpool_info(oned: Oned, args: list[Any]) -> Result:
 
 
 def hooklog_info(oned: Oned, args: list[Any]) -> Result:
-    """``one.hooklog.info(min_ts, max_ts, hook_id, rc_filter)``: 0/-1 mean no bound, hook -1
-    every hook, rc_filter 1 successes, -1 failures, 0 all."""
-    min_ts, max_ts, hook_id, rc = [*args, 0, 0, -1, 0][:4]
+    """``one.hooklog.info(min_ts, max_ts, hook_id, rc_filter)`` as ``HookPoolAPI::log_info``
+    (``src/rm/api/HookPoolAPI.cc@release-7.4.0``) builds its WHERE clause: a bound 0 or more
+    keeps records strictly after ``min_ts`` and strictly before ``max_ts`` (-1: no bound), a
+    hook id 0 or more that hook (negative: every hook), rc_filter 1 successes, -1 failures,
+    anything else all."""
+    min_ts, max_ts, hook_id, rc = [*args, -1, -1, -1, 0][:4]
     records = []
     for hook in sorted(oned.hooks.hooks.values(), key=lambda h: -h.id):
-        if hook_id != -1 and hook.id != hook_id:
+        if hook_id >= 0 and hook.id != hook_id:
             continue
         for execution in hook.log:
             code = execution.fragment.split("<CODE>", 1)[-1].split("</CODE>", 1)[0]
             ok = code.strip() == "0"
-            if (min_ts > 0 and execution.timestamp < min_ts) or (max_ts > 0 and execution.timestamp > max_ts):
+            if (min_ts >= 0 and not execution.timestamp > min_ts) or (
+                max_ts >= 0 and not execution.timestamp < max_ts
+            ):
                 continue
             if (rc == 1 and not ok) or (rc == -1 and ok):
                 continue
