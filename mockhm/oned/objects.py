@@ -9,7 +9,7 @@ DONE (``src/rm/RequestManagerDelete.cc`` and ``src/vnm/VirtualNetworkPool.cc`` a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from mockhm.oned.drivers import Events
 from mockhm.oned.hosts import HostOperations
@@ -79,19 +79,7 @@ class ObjectOperations(HostOperations):
 
     def image_state(self, iid: int, state: str) -> Events:
         """Set an image's state (USED, DISABLED, ERROR, …); USED_PERS prints as USED."""
-        image = self.images.get(iid)
-        if image is None:
-            raise CloudError(
-                f"no image {iid}; images are {sorted(self.images)}", code="NO_EXISTS", resp_id=iid
-            )
-        if state not in IMAGE_STATES:
-            raise CloudError(f"image state {state!r}; expected one of {', '.join(IMAGE_STATES)}")
-        image.state = state
-        self.advance(1, 5)
-        if "IMAGE" not in self.profile.state_objects:
-            image.prev_state = state
-            return []
-        return [self._emit(image)]
+        return self._object_state(self._image(iid), "IMAGE", state, IMAGE_STATES)
 
     def new_net(
         self,
@@ -132,27 +120,25 @@ class ObjectOperations(HostOperations):
 
     def net_state(self, nid: int, state: str) -> Events:
         """Set a network's state; UPDATE_FAILURE prints as an empty STATE."""
-        net = self.nets.get(nid)
-        if net is None:
-            raise CloudError(
-                f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
-            )
-        if state not in NET_STATES:
-            raise CloudError(f"network state {state!r}; expected one of {', '.join(NET_STATES)}")
-        net.state = state
+        return self._object_state(self._net(nid), "NET", state, NET_STATES)
+
+    def _object_state(
+        self, doc: ImageDocument | VnetDocument, obj: str, state: str, states: Mapping[str, int]
+    ) -> Events:
+        """Set an image's or network's state, checked first; its STATE event where the profile has one."""
+        if state not in states:
+            what = "image" if obj == "IMAGE" else "network"
+            raise CloudError(f"{what} state {state!r}; expected one of {', '.join(states)}")
+        doc.state = state
         self.advance(1, 5)
-        if "NET" not in self.profile.state_objects:
-            net.prev_state = state
+        if obj not in self.profile.state_objects:
+            doc.prev_state = state
             return []
-        return [self._emit(net)]
+        return [self._emit(doc)]
 
     def net_delete_sync(self, nid: int) -> Events:
         """``one.vn.delete``: LOCK_DELETE now, the API event, DONE when the driver answers."""
-        net = self.nets.get(nid)
-        if net is None:
-            raise CloudError(
-                f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
-            )
+        net = self._net(nid)
         extra = net.to_xml(self.profile)  # SharedAPI::del keeps the body before deleting
         events = self.net_state(nid, "LOCK_DELETE")
         events.append(self._api("one.vn.delete", [nid], result=nid, extra=extra))

@@ -137,6 +137,22 @@ class CloudBase:
             raise CloudError(f"no host {hid}; hosts are {sorted(self.hosts)}", code="NO_EXISTS", resp_id=hid)
         return host
 
+    def _image(self, iid: int) -> ImageDocument:
+        image = self.images.get(iid)
+        if image is None:
+            raise CloudError(
+                f"no image {iid}; images are {sorted(self.images)}", code="NO_EXISTS", resp_id=iid
+            )
+        return image
+
+    def _net(self, nid: int) -> VnetDocument:
+        net = self.nets.get(nid)
+        if net is None:
+            raise CloudError(
+                f"no network {nid}; networks are {sorted(self.nets)}", code="NO_EXISTS", resp_id=nid
+            )
+        return net
+
     def _api(self, call: str, params: Sequence[ApiValue], **kwargs: object) -> HookEvent:
         # A client's value with a raw '&' or '<' gives an ill-formed body, as oned writes it.
         return api_event(call, params, profile=self.profile, ill_formed=True, **kwargs)  # type: ignore[arg-type]
