@@ -110,9 +110,18 @@ def address(text: str) -> str:
     return text.strip("[]")
 
 
-def tcp_endpoint(host: str, port: str) -> str:
-    """``tcp://HOST:PORT``, an IPv6 address in brackets."""
-    return f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
+def url_host(host: str) -> str:
+    """``host`` as it goes in an endpoint or URL: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
+def serve_endpoints(args: argparse.Namespace) -> tuple[str, str]:
+    """``mockhm serve``'s events and reports endpoints: --events/--reports, else -b with -p and -l."""
+    host = url_host(args.bind)
+    return (
+        args.events or f"tcp://{host}:{args.publisher_port}",
+        args.reports or f"tcp://{host}:{args.logger_port}",
+    )
 
 
 def same_endpoints(events: str, reports: str) -> str | None:

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from mockhm.cli import args as cli_args
 from mockhm.frontend.frontend import (
     AUTH_ENV,
     DEFAULT_AUTH,
@@ -72,8 +73,7 @@ def url(args: argparse.Namespace) -> str:
     """The URL to listen on: ``--oned``, else port 2633 on the Hook Manager's ``--bind``."""
     if args.oned:
         return str(args.oned)
-    host = f"[{args.bind}]" if ":" in args.bind else args.bind
-    return f"http://{host}:2633/RPC2"
+    return f"http://{cli_args.url_host(args.bind)}:2633/RPC2"
 
 
 @contextlib.contextmanager

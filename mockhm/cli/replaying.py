@@ -147,8 +147,7 @@ def serve_scenario(args: argparse.Namespace, stop: threading.Event) -> int:
         dry = replay(source, None, dry_run=True, **options)
         print(f"mockhm: {dry.summary()}", flush=True)
         return 0
-    events = args.events or cli_args.tcp_endpoint(args.bind, args.publisher_port)
-    reports = args.reports or cli_args.tcp_endpoint(args.bind, args.logger_port)
+    events, reports = cli_args.serve_endpoints(args)
     profile = source.profile or args.profile
     with streaming(
         stop, args.linger, events, reports,

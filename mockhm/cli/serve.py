@@ -189,14 +189,6 @@ def _check_story_options(p: argparse.ArgumentParser, args: argparse.Namespace) -
         )
 
 
-def _endpoints(args: argparse.Namespace) -> tuple[str, str]:
-    """The events and reports endpoints: --events/--reports, else -b with -p and -l."""
-    return (
-        args.events or cli_args.tcp_endpoint(args.bind, args.publisher_port),
-        args.reports or cli_args.tcp_endpoint(args.bind, args.logger_port),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve until ``--count`` messages were sent, or Ctrl-C / SIGTERM."""
     stop = threading.Event()
@@ -208,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "parser", None) is not None:
         oned_cli.check_options(args.parser, args)
         _check_story_options(args.parser, args)
-        problem = cli_args.same_endpoints(*_endpoints(args))
+        problem = cli_args.same_endpoints(*cli_args.serve_endpoints(args))
         if problem:
             args.parser.error(problem)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -225,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     if args.scenario:
         return serve_scenario(args, stop)
-    events, reports = _endpoints(args)
+    events, reports = cli_args.serve_endpoints(args)
     with streaming(
         stop, args.linger, events, reports, profile=args.profile, hwm=args.hwm, lossless=args.lossless,
         validate=args.validate, journal=False, keep_reports=args.keep_reports,
