@@ -22,7 +22,7 @@ from zmq.backend import Socket as _BackendSocket
 from mockhm.hookmanager.ledger import Ledger
 from mockhm.hookmanager.restart import closed_error
 from mockhm.hookmanager.subscriptions import SubscriptionTable
-from mockhm.wire.message import HookEvent, WireMessage
+from mockhm.wire.message import HookEvent, WireMessage, frames_as_bytes
 
 log = logging.getLogger("mockhm")
 
@@ -39,20 +39,6 @@ DRAIN_POLL_MS: Final = 5
 # small frames.  Bytes are copied into the message (as ``copy=True`` does).
 _send = _BackendSocket.send
 _first = operator.itemgetter(0)
-
-
-def _as_bytes(frames: Sequence[object]) -> tuple[bytes, ...]:
-    """The frames as bytes; TypeError naming the one that is not (checked before any is sent: a
-    key already sent with SNDMORE would glue the next message to it)."""
-    out: list[bytes] = []
-    for i, frame in enumerate(frames, start=1):
-        if isinstance(frame, bytes):
-            out.append(frame)
-        elif isinstance(frame, (bytearray, memoryview)):
-            out.append(bytes(frame))
-        else:
-            raise TypeError(f"frame {i} is {type(frame).__name__} ({frame!r:.40}); frames are bytes")
-    return tuple(out)
 
 
 class Sending:
@@ -159,7 +145,7 @@ class Sending:
         # ~2.6 µs for a 1.4 KB send here), measured side by side over 21 interleaved rounds.
         key, content = frames
         if type(key) is not bytes or type(content) is not bytes:
-            frames = key, content = _as_bytes(frames)
+            frames = key, content = frames_as_bytes(frames)
         lock = self._lock
         lock.acquire()
         try:
@@ -248,7 +234,7 @@ class Sending:
             for frames in batch:
                 if len(frames) == 2:
                     if type(frames[0]) is not bytes or type(frames[1]) is not bytes:
-                        _as_bytes(frames)  # raises for what is not a frame, before anything is sent
+                        frames_as_bytes(frames)  # raises for what is not a frame, before anything is sent
                     try:
                         send(pub, frames[0], more)
                     except zmq.Again:

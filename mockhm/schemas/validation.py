@@ -25,7 +25,7 @@ from mockhm.schemas.xsd import (
 )
 from mockhm.wire.errors import BodyValidationError, KeyFormatError, MessageFormatError
 from mockhm.wire.keys import RETRY_KEY, UNKNOWN_KEY, api_key, parse_key, state_keys
-from mockhm.wire.message import b64decode
+from mockhm.wire.message import b64decode, frames_as_bytes
 from mockhm.wire.profiles import Profile, get_profile
 
 if TYPE_CHECKING:
@@ -275,13 +275,10 @@ def check_message(frames: Sequence[bytes], *, profile: str | Profile | None = No
     p = get_profile(profile)
     if len(frames) != 2:
         return [Problem("frames", f"expected 2 frames (key, content), got {len(frames)}")]
-    not_bytes = [
-        i for i, f in enumerate(frames, start=1) if not isinstance(f, (bytes, bytearray, memoryview))
-    ]
-    if not_bytes:
-        kind = type(frames[not_bytes[0] - 1]).__name__
-        return [Problem("frames", f"frame {not_bytes[0]} is {kind}; frames are bytes, as received")]
-    raw_key, content = (bytes(f) for f in frames)
+    try:
+        raw_key, content = frames_as_bytes(frames)
+    except TypeError as err:
+        return [Problem("frames", str(err))]
     problems: list[Problem] = []
     key: str | None = None
     try:

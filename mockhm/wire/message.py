@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +29,23 @@ def b64decode(data: bytes | str) -> bytes:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as err:
         raise MessageFormatError(f"content is not valid base64: {err}") from None
+
+
+def frames_as_bytes(frames: Sequence[object]) -> tuple[bytes, ...]:
+    """The frames as bytes (bytes-like ones converted); TypeError naming the first that is not one.
+
+    The send paths check before sending anything (a key already sent with SNDMORE would glue the
+    next message to it), and :func:`~mockhm.check_message` reports it as a problem.
+    """
+    out: list[bytes] = []
+    for i, frame in enumerate(frames, start=1):
+        if isinstance(frame, bytes):
+            out.append(frame)
+        elif isinstance(frame, (bytearray, memoryview)):
+            out.append(bytes(frame))
+        else:
+            raise TypeError(f"frame {i} is {type(frame).__name__} ({frame!r:.40}); frames are bytes")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
