@@ -177,6 +177,8 @@ def schedule(
         out.offsets.extend([(base + off) / speed for off, _ in kept] if timed else [0.0] * len(kept))
         out.frames.extend([rewrite_ids(f, shift) for _, f in kept] if k else [f for _, f in kept])
         out.loops.extend([k + 1] * len(kept))
+    if count is not None:
+        del out.offsets[count:], out.frames[count:], out.loops[count:]
     return out._replace(dropped=dropped)
 
 
@@ -265,8 +267,6 @@ def replay(
     offsets, frames, loops, dropped = schedule(
         src, speed=speed, max_gap=max_gap, loop=loop, filters=filters, count=count
     )
-    if count is not None:
-        offsets, frames, loops = offsets[:count], frames[:count], loops[:count]
     if not dry_run and hookmanager is None:
         raise ValueError("a hookmanager is needed unless dry_run=True")
     if wait and hookmanager is not None and not dry_run:
